@@ -1,0 +1,52 @@
+"""Process-wide settings, read from the environment and a ``.env`` file (python-dotenv).
+
+Every variable is documented in ``.env.example``. Per-guild settings live in the database instead.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+
+class SettingsError(ValueError):
+    """A variable has a value that cannot be used; the message names it."""
+
+
+def _int(name: str, default: int | None) -> int | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    discord_token: str | None
+    db_path: Path
+    max_file_bytes: int
+    dev_guild_id: int | None
+    api_base: str | None
+    log_level: str
+
+    @classmethod
+    def from_env(cls, dotenv: str | Path | None = ".env") -> Settings:
+        if dotenv:
+            load_dotenv(dotenv, override=False)  # real environment variables win over the file
+        max_mb = _int("RETHREAD_MAX_FILE_MB", 20)
+        if max_mb is None or max_mb <= 0:
+            raise SettingsError("RETHREAD_MAX_FILE_MB must be a positive number of megabytes")
+        return cls(
+            discord_token=os.environ.get("DISCORD_TOKEN", "").strip() or None,
+            db_path=Path(os.environ.get("RETHREAD_DB", "").strip() or "data/rethread.sqlite3"),
+            max_file_bytes=max_mb * 1024 * 1024,
+            dev_guild_id=_int("DEV_GUILD_ID", None),
+            api_base=os.environ.get("DISCORD_API_BASE", "").strip().rstrip("/") or None,
+            log_level=os.environ.get("LOG_LEVEL", "").strip().upper() or "INFO",
+        )
