@@ -27,7 +27,7 @@ from db.store import Store
 
 T = TypeVar("T")
 out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one line per message, whatever the width
 
 
 class UserError(click.ClickException):

@@ -55,9 +55,12 @@ class ThreadFileError(Exception):
     """A thread file that cannot be read as a thread: says which file and why."""
 
     def __init__(self, source: str, reason: str):
-        super().__init__(f"{source}: {reason}")
+        super().__init__(source, reason)  # both in args, so the error survives pickling from a worker process
         self.source = source
         self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +121,8 @@ def load_thread_file(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Lo
 
 
 def _normalise(text: str) -> str:
-    """The form in which quotes are compared: straight quotes, single spaces, case-folded."""
-    return _SPACES.sub(" ", text.translate(_CURLY)).strip().casefold()
+    """The form in which quotes are compared: straight quotes, single spaces, lower case."""
+    return " ".join(text.translate(_CURLY).split()).lower()
 
 
 def _name_key(name: str) -> str:
@@ -127,6 +130,8 @@ def _name_key(name: str) -> str:
 
 
 def _picture_name(line: str) -> str | None:
+    if not line.endswith(" picture"):  # cheap test first: this runs on every line of every file
+        return None
     match = _PICTURE.match(line)
     if not match:
         return None
@@ -137,19 +142,22 @@ def _picture_name(line: str) -> str | None:
     return name
 
 
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                        "nov", "dec"), start=1)}
+_DATE_PARTS = re.compile(r"([A-Za-z]{3})[a-z]*\.? (\d{1,2}),? (\d{4}),? (\d{1,2}):(\d{2}) ?([AaPp])")
+
+
 def _parse_date(text: str | None) -> datetime | None:
-    if not text:
+    """``Feb 15, 2017 2:17 PM`` and its variants (full or dotted month, ``p.m.``) as a naive datetime."""
+    match = _DATE_PARTS.match(text) if text else None
+    if not match:
         return None
-    cleaned = _SPACES.sub(" ", text.replace(".", "").replace(",", "")).upper()
-    cleaned = re.sub(r"(\d)([AP]M)$", r"\1 \2", cleaned)
-    month, rest = cleaned.split(" ", 1)
-    for fmt in ("%b %d %Y %I:%M %p", "%B %d %Y %I:%M %p"):
-        for candidate in (month, month[:3]):
-            try:
-                return datetime.strptime(f"{candidate} {rest}", fmt)
-            except ValueError:
-                continue
-    return None
+    month, day, year, hour, minute, half = match.groups()
+    hour = int(hour) % 12 + (12 if half in "Pp" else 0)
+    try:
+        return datetime(int(year), _MONTHS[month.lower()], int(day), hour, int(minute))
+    except (KeyError, ValueError):  # "Feb 31" and the like: keep the header, drop the impossible date
+        return None
 
 
 def _paragraphs(lines: list[str]) -> list[str]:
@@ -177,20 +185,20 @@ class _Replies:
         self._numbers: list[int] = []
         self.author_of: dict[int, str] = {}
 
-    def add(self, comment: Comment) -> None:
+    def add(self, comment: Comment, normalised_paragraphs: list[str]) -> None:
         key = _name_key(comment.author)
         self.latest_by_author[key] = comment.number
         self.author_of[comment.number] = comment.author
         self._starts.append(len(self._hay))
         self._numbers.append(comment.number)
-        self._hay += _normalise(comment.text) + "\0"
+        self._hay += " ".join(normalised_paragraphs) + "\0"
 
     def by_author(self, name: str) -> int | None:
         return self.latest_by_author.get(_name_key(name))
 
-    def quoted(self, passage: str) -> int | None:
-        """The latest earlier comment whose text contains ``passage``, if it is long enough to be a quote."""
-        needle = _normalise(passage).strip(_QUOTE_WRAPPERS)
+    def quoted(self, normalised_passage: str) -> int | None:
+        """The latest earlier comment whose text contains the passage, if it is long enough to be a quote."""
+        needle = normalised_passage.strip(_QUOTE_WRAPPERS)
         if len(needle) < MIN_QUOTE_CHARS or needle.count(" ") + 1 < MIN_QUOTE_WORDS:
             return None
         at = self._hay.rfind(needle)
@@ -205,9 +213,9 @@ class _Replies:
         rest = _name_key(match["rest"])
         best: str | None = None
         for key in self.latest_by_author:
-            if rest.startswith(key) and (len(rest) == len(key) or not rest[len(key)].isalnum()):
-                if best is None or len(key) > len(best):
-                    best = key
+            whole_name = rest.startswith(key) and (len(rest) == len(key) or not rest[len(key)].isalnum())
+            if whole_name and (best is None or len(key) > len(best)):
+                best = key
         return self.latest_by_author[best] if best else None
 
 
@@ -263,27 +271,30 @@ def parse_thread(text: str, source: str = "<text>") -> Thread:
     replies = _Replies()
     comments: list[Comment] = []
     for number, raw in enumerate(raw_comments, start=1):
-        comment = _build_comment(number, raw, replies)
-        replies.add(comment)
+        comment, normalised = _build_comment(number, raw, replies)
+        replies.add(comment, normalised)
         comments.append(comment)
     return Thread(title=title, byline=byline, article=tuple(body), comments=tuple(comments))
 
 
-def _build_comment(number: int, raw: _RawComment, replies: _Replies) -> Comment:
+def _build_comment(number: int, raw: _RawComment, replies: _Replies) -> tuple[Comment, list[str]]:
+    """The comment, and its paragraphs normalised (computed once, for quote matching now and later)."""
     paragraphs = _paragraphs(raw.lines)
+    normalised = [_normalise(p) for p in paragraphs]
     blocks: list[Block] = []
     quoted_parent: int | None = None
-    for paragraph in paragraphs:
-        parent = replies.quoted(paragraph)
+    for paragraph, norm in zip(paragraphs, normalised, strict=True):
+        parent = replies.quoted(norm)
         if parent is not None:
             blocks.append(Block(paragraph, quote=True))
         else:
             blocks.append(Block(paragraph))
             # A quoted passage inside the paragraph ("..." or **...**) still says whom it answers.
-            for match in _INLINE_QUOTE.finditer(paragraph.translate(_CURLY)):
-                parent = replies.quoted(match[1] or match[2])
-                if parent is not None:
-                    break
+            if '"' in norm or "**" in norm:
+                for match in _INLINE_QUOTE.finditer(norm):
+                    parent = replies.quoted(match[1] or match[2])
+                    if parent is not None:
+                        break
         if quoted_parent is None:
             quoted_parent = parent
 
@@ -300,7 +311,7 @@ def _build_comment(number: int, raw: _RawComment, replies: _Replies) -> Comment:
         source, reply_to = "mention", mentioned
     if reply_to is not None and source != "header":
         reply_author = replies.author_of[reply_to]
-    return Comment(
+    comment = Comment(
         number=number,
         author=raw.author,
         verified=header is None,
@@ -310,3 +321,4 @@ def _build_comment(number: int, raw: _RawComment, replies: _Replies) -> Comment:
         reply_source=source,
         body=tuple(blocks),
     )
+    return comment, normalised

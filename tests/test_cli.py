@@ -1,0 +1,101 @@
+"""The rethread command line, run as a user runs it: a separate process, real files, a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.parser import parse_thread
+from tests.conftest import DEMO_SEEDS, ROOT
+
+
+@pytest.fixture
+def cli(tmp_path):
+    env = {**os.environ, "RETHREAD_DB": str(tmp_path / "cli.sqlite3"), "DISCORD_TOKEN": "", "COLUMNS": "100"}
+
+    def run(*args: str, cwd: Path = tmp_path) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=env, capture_output=True,
+                              text=True, timeout=60)
+
+    return run
+
+
+def test_parse_json_has_the_documented_shape(cli, shared_seeds):
+    result = cli("parse", str(shared_seeds[0]), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert {"title", "byline", "article", "comments"} <= data.keys()
+    assert isinstance(data["title"], str) and all(isinstance(p, str) for p in data["article"])
+    keys = {"number", "author", "verified", "posted_at", "reply_to", "reply_to_author", "reply_source",
+            "quotes", "paragraphs"}
+    for comment in data["comments"]:
+        assert keys <= comment.keys()
+        assert comment["reply_source"] in (None, "header", "quote", "mention")
+    dated = [c["posted_at"] for c in data["comments"] if c["posted_at"]]
+    assert dated and all(len(d) == 19 and d[10] == "T" for d in dated)
+
+
+def test_bad_files_give_one_line_errors_and_non_zero_exit(cli, tmp_path):
+    (tmp_path / "empty.txt").write_text("")
+    for args, message in [
+        (("parse", "empty.txt"), "empty.txt: the file is empty"),
+        (("parse", "nope.txt"), "nope.txt: no such file"),
+        (("show", "42"), "no thread 42"),
+    ]:
+        result = cli(*args)
+        assert result.returncode != 0
+        assert message in result.stderr
+        assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_import_summary_exit_status_and_idempotence(cli, tmp_path):
+    (tmp_path / "broken.txt").write_bytes(b"\x00\xff" * 20)
+    first = cli("import", str(ROOT / "seeds"), "broken.txt")
+    assert first.returncode == 1
+    assert f"imported {len(DEMO_SEEDS)} new thread(s)" in first.stdout
+    assert "1 failed" in first.stdout and "broken.txt: this looks like a binary file" in first.stderr
+
+    again = cli("import", str(ROOT / "seeds"))
+    assert again.returncode == 0
+    assert "imported 0 new thread(s)" in again.stdout and f"{len(DEMO_SEEDS)} unchanged" in again.stdout
+
+    listing = cli("threads")
+    assert "Café Zürich Closes After 62 Years" in listing.stdout
+
+
+def test_export_then_parse_gives_the_same_thread(cli, tmp_path):
+    assert cli("import", str(DEMO_SEEDS[0])).returncode == 0
+    exported = cli("export", "1")
+    assert exported.returncode == 0
+    assert parse_thread(exported.stdout) == parse_thread(DEMO_SEEDS[0].read_text(encoding="utf-8"))
+
+
+def test_preview_shows_authors_quotes_and_replies_in_order(cli):
+    seed = next(p for p in DEMO_SEEDS if "lighthouse" in p.name)
+    result = cli("preview", str(seed))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Lighthouse Keepers' Logbooks" in out and "Written by Tomás Ferreira" in out
+    order = [out.index(name) for name in ("Fiona Moir-Hastings", "weather_nerd_1987", "Jürgen Weiß", "李明")]
+    assert order == sorted(order)
+    assert "↪ replying to weather_nerd_1987 (#3)" in out
+    assert "▌ she really was extraordinary" in out
+    assert "not verified · Jan 9, 2026 10:05 AM" in out
+
+
+def test_run_without_a_token_imports_seeds_previews_and_explains(cli, tmp_path):
+    result = cli("run", "--seeds", str(ROOT / "seeds"), "--pace", "0")
+    assert result.returncode == 0, result.stderr
+    assert f"seeds: {len(DEMO_SEEDS)} new" in result.stdout
+    assert "DISCORD_TOKEN" in result.stdout and ".env.example" in result.stdout
+
+
+def test_db_status_and_migrate(cli):
+    assert "applied 0001_threads" in cli("db", "migrate").stdout
+    status = cli("db", "status")
+    assert "schema version: 1" in status.stdout and "0001_threads: applied" in status.stdout
