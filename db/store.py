@@ -220,6 +220,18 @@ class Store:
         ) as cur:
             return [tuple(row) for row in await cur.fetchall()]
 
+    async def get_state(self, key: str) -> str | None:
+        async with self.conn.execute("SELECT value FROM bot_state WHERE key = ?", (key,)) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def set_state(self, key: str, value: str) -> None:
+        await self.conn.execute(
+            "INSERT INTO bot_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+            " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+            (key, value),
+        )
+
     async def counts(self) -> dict[str, int]:
         out = {}
         for table in ("threads", "revisions", "comments"):

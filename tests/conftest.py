@@ -34,3 +34,35 @@ async def store(tmp_path):
     store = await Store.open(tmp_path / "rethread.sqlite3")
     yield store
     await store.close()
+
+
+# -- SimCord: the real bot in a simulated Discord ------------------------------------------------------------
+
+
+@pytest.fixture
+async def bot_db(tmp_path):
+    from tests.harness.simworld import seeded_database
+
+    path = tmp_path / "bot.sqlite3"
+    await seeded_database(path)
+    return path
+
+
+@pytest.fixture
+async def simcord_bot(bot_db):
+    """The bot SimCord runs (simcord's pytest plugin builds `simcord_env` from it)."""
+    from bot.app import RethreadBot
+    from tests.harness.simworld import test_settings
+
+    bot = RethreadBot(test_settings(bot_db))
+    yield bot
+    # SimCord detaches the bot without calling close(); close the database so its thread ends.
+    if bot.store is not None:
+        await bot.store.close()
+
+
+@pytest.fixture
+def world(simcord_env):
+    from tests.harness.simworld import build_world
+
+    return build_world(simcord_env)
