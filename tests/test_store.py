@@ -41,6 +41,22 @@ async def test_reopening_applies_nothing_twice(tmp_path):
         assert (await cur.fetchone())[0] == 0
 
 
+async def test_an_older_database_gets_only_the_newer_migrations_and_keeps_its_data(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    first = available()[0]
+    with sqlite3.connect(path) as conn:  # a database written by the first release
+        conn.executescript(first.sql + f"\nPRAGMA user_version = {first.version};")
+        conn.execute("INSERT INTO threads (slug) VALUES ('kept')")
+    store = await Store.open(path)
+    try:
+        async with store.conn.execute("PRAGMA user_version") as cur:
+            assert (await cur.fetchone())[0] == available()[-1].version
+        async with store.conn.execute("SELECT slug FROM threads") as cur:
+            assert [r[0] for r in await cur.fetchall()] == ["kept"]
+    finally:
+        await store.close()
+
+
 @pytest.mark.parametrize("path", DEMO_SEEDS, ids=lambda p: p.stem)
 async def test_stored_thread_reads_back_equal(store, path):
     loaded = load_thread_file(path)
