@@ -19,6 +19,7 @@ from rich.table import Table
 from bot.export import export_thread
 from bot.importer import import_paths, thread_files
 from bot.parser import ThreadFileError, load_thread_file
+from bot.service import TokenRejected, force_sync, serve
 from bot.settings import Settings, SettingsError
 from bot.terminal import preview_thread, reply_tree
 from db.migrate import MigrationError, available, current_version
@@ -303,7 +304,12 @@ async def run(seeds: Path, pace: float) -> None:
     finally:
         await store.close()
     if settings.discord_token:
-        raise UserError("the Discord bot is not part of this build yet; unset DISCORD_TOKEN to see the preview")
+        out.print(f"[dim]connecting to Discord{' through ' + settings.api_base if settings.api_base else ''}…[/]")
+        try:
+            await serve(settings)
+        except TokenRejected as exc:
+            raise UserError(str(exc)) from None
+        return
     if first is not None:
         out.rule("[bold]Replay preview[/]: what the bot posts in Discord")
         preview_thread(out, first, pace=pace)
@@ -313,3 +319,17 @@ async def run(seeds: Path, pace: float) -> None:
         "To run in Discord: copy .env.example to .env, set DISCORD_TOKEN to your bot's token "
         "(https://discord.com/developers/applications), and run this command again."
     )
+
+
+@main.command()
+@run_async
+async def sync() -> None:
+    """Sync the slash commands with Discord now (normally done at start-up, only when they changed)."""
+    settings = _settings()
+    if not settings.discord_token:
+        raise UserError("set DISCORD_TOKEN (in .env or the environment) to sync commands")
+    try:
+        await force_sync(settings)
+    except TokenRejected as exc:
+        raise UserError(str(exc)) from None
+    out.print("slash commands synced" + (f" to guild {settings.dev_guild_id}" if settings.dev_guild_id else ""))

@@ -66,3 +66,26 @@ def world(simcord_env):
     from tests.harness.simworld import build_world
 
     return build_world(simcord_env)
+
+
+# -- the wire-level stand-in, and the bot as a separate process -----------------------------------------------
+
+
+@pytest.fixture
+async def fake_discord():
+    from tests.fakediscord import FakeDiscord
+
+    fake = await FakeDiscord().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def bot_process(fake_discord, tmp_path):
+    """`rethread run` as its own process, connected to the stand-in, with the demo seeds imported."""
+    from tests.harness.botprocess import BotProcess
+
+    proc = BotProcess(fake_discord, tmp_path)
+    await proc.start()
+    yield proc
+    proc.kill()

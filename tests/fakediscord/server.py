@@ -1,0 +1,644 @@
+"""A small Discord on 127.0.0.1: REST v10 and the gateway, enough for the unmodified discord.py client run as a
+separate process to log in, receive a guild and slash commands, and post through messages and webhooks.
+
+It keeps what Discord would have shown (every message, under the name it was posted with, in order), records
+every request with its JSON body, enforces Discord's content rules and rate limits, and injects faults.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import itertools
+import json
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from tests.fakediscord.limits import RateLimits, retry_after_header
+from tests.fakediscord.rules import DiscordError, check_message, check_webhook_name, missing_permissions, unknown
+
+DISCORD_EPOCH_MS = 1420070400000
+EPHEMERAL = 64
+ADMINISTRATOR = 1 << 3
+MANAGE_GUILD = 1 << 5
+BOT_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 29) | (1 << 35) | (1 << 38) | (1 << 49)
+PERMISSION_NAMES = {"send_messages", "manage_webhooks", "embed_links", "create_public_threads", "send_polls"}
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    json: Any
+    status: int = 0
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Fault:
+    method: str
+    pattern: str
+    status: int = 500
+    times: int = 1
+    delay: float = 0.0
+
+
+@dataclass
+class ShownMessage:
+    """A message as a member sees it in the channel."""
+
+    id: int
+    name: str
+    content: str
+    embeds: list[dict]
+    webhook_id: int | None
+    poll: dict | None
+    avatar_url: str | None
+
+
+@dataclass
+class InteractionRecord:
+    id: int
+    token: str
+    channel_id: int
+    callbacks: list[dict] = field(default_factory=list)
+    followups: list[dict] = field(default_factory=list)
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def response(self) -> dict | None:
+        return self.callbacks[0] if self.callbacks else None
+
+    @property
+    def ephemeral(self) -> bool:
+        data = (self.response or {}).get("data") or {}
+        return bool((data.get("flags") or 0) & EPHEMERAL)
+
+    def texts(self) -> list[str]:
+        """The content of the response and every follow-up, in order."""
+        out = [((c.get("data") or {}).get("content") or "") for c in self.callbacks]
+        return out + [f.get("content") or "" for f in self.followups]
+
+
+class FakeDiscord:
+    def __init__(self, *, scale: float = 1.0, rate_limits: bool = True, token: str = "fake-bot-token"):
+        self.token = token
+        self.limits = RateLimits(scale=scale, enabled=rate_limits)
+        self._ids = itertools.count(1)
+        self.requests: list[RecordedRequest] = []
+        self.faults: list[Fault] = []
+        self.denied: dict[int, set[str]] = {}
+        self.identifies = 0
+        self.resumes = 0
+        self.connected = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+        self.application_id = self.snowflake()
+        self.bot_user = self._user("Rethread", bot=True, id=self.application_id)
+        self.owner = self._user("owner")
+        self.admin = self._user("ada")
+        self.member = self._user("bob")
+        self.guild_id = self.snowflake()
+        self.admin_role = self.snowflake()
+        self.bot_role = self.snowflake()
+        self.channels: dict[int, dict] = {}
+        self.messages: dict[int, list[dict]] = {}
+        self.webhooks: dict[int, dict] = {}
+        self.commands: list[dict] = []
+        self.interactions: dict[int, InteractionRecord] = {}
+        self.text_channel = self.add_channel("general")
+
+        self._session: dict[str, Any] | None = None  # the gateway session: id, seq, events
+        self._ws: web.WebSocketResponse | None = None
+
+    # -- ids and payloads --------------------------------------------------------------------------------
+
+    def snowflake(self) -> int:
+        return ((int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22) | (next(self._ids) & 0x3FFFFF)
+
+    def _user(self, name: str, *, bot: bool = False, id: int | None = None) -> dict:
+        return {"id": str(id or self.snowflake()), "username": name, "discriminator": "0", "global_name": None,
+                "avatar": None, "bot": bot}
+
+    def add_channel(self, name: str, *, kind: int = 0) -> int:
+        channel_id = self.snowflake()
+        self.channels[channel_id] = {
+            "id": str(channel_id), "type": kind, "guild_id": str(self.guild_id), "name": name,
+            "position": len(self.channels), "permission_overwrites": [], "nsfw": False, "parent_id": None,
+            "rate_limit_per_user": 0, "topic": None, "last_message_id": None,
+        }
+        self.messages[channel_id] = []
+        return channel_id
+
+    def _role(self, role_id: int, name: str, permissions: int, position: int) -> dict:
+        return {"id": str(role_id), "name": name, "permissions": str(permissions), "position": position, "color": 0,
+                "hoist": False, "managed": False, "mentionable": False, "flags": 0}
+
+    def _member(self, user: dict, roles: list[int]) -> dict:
+        return {"user": user, "roles": [str(r) for r in roles], "joined_at": "2026-01-01T00:00:00+00:00",
+                "deaf": False, "mute": False, "flags": 0, "nick": None, "pending": False}
+
+    def guild_payload(self) -> dict:
+        return {
+            "id": str(self.guild_id), "name": "Rethread Club", "icon": None, "owner_id": self.owner["id"],
+            "roles": [self._role(self.guild_id, "@everyone", (1 << 10) | (1 << 11) | (1 << 16), 0),
+                      self._role(self.admin_role, "Admins", MANAGE_GUILD, 1),
+                      self._role(self.bot_role, "Rethread", BOT_PERMISSIONS, 2)],
+            "emojis": [], "stickers": [], "features": [], "member_count": 4, "large": False, "unavailable": False,
+            "members": [self._member(self.bot_user, [self.bot_role])],
+            "channels": list(self.channels.values()), "threads": [], "voice_states": [], "presences": [],
+            "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
+            "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
+            "mfa_level": 0, "premium_tier": 0, "preferred_locale": "en-US", "system_channel_id": None,
+            "nsfw_level": 0, "afk_timeout": 300, "joined_at": "2026-01-01T00:00:00+00:00",
+        }
+
+    # -- lifecycle ----------------------------------------------------------------------------------------
+
+    async def start(self, port: int = 0) -> FakeDiscord:
+        app = web.Application(client_max_size=32 * 1024 * 1024)
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    # -- what tests read and do ---------------------------------------------------------------------------
+
+    def channel_messages(self, channel_id: int | None = None) -> list[ShownMessage]:
+        """The channel as Discord stored it, oldest first."""
+        return [
+            ShownMessage(int(m["id"]), m["author"]["username"], m["content"], m["embeds"],
+                         int(m["webhook_id"]) if m.get("webhook_id") else None, m.get("poll"),
+                         m.get("_avatar_url"))
+            for m in self.messages[channel_id or self.text_channel]
+        ]
+
+    def requests_to(self, method: str, pattern: str) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.method == method and fnmatch.fnmatch(r.path, pattern)]
+
+    def fail_next(self, method: str, pattern: str, *, status: int = 500, times: int = 1) -> None:
+        """The next ``times`` requests matching ``method`` and the glob ``pattern`` (e.g. /webhooks/*) fail."""
+        self.faults.append(Fault(method, pattern, status=status, times=times))
+
+    def delay_next(self, method: str, pattern: str, seconds: float, *, times: int = 1) -> None:
+        self.faults.append(Fault(method, pattern, status=0, times=times, delay=seconds))
+
+    def deny(self, channel_id: int, *permissions: str) -> None:
+        unknown_names = set(permissions) - PERMISSION_NAMES
+        assert not unknown_names, f"unknown permissions {unknown_names}"
+        self.denied.setdefault(channel_id, set()).update(permissions)
+
+    def allow(self, channel_id: int) -> None:
+        self.denied.pop(channel_id, None)
+
+    async def drop_gateway(self) -> None:
+        """Close the bot's gateway connection as Discord does on a hiccup: the client should resume."""
+        if self._ws is not None:
+            await self._ws.close(code=4000, message=b"dropped by test")
+
+    async def delete_channel(self, channel_id: int) -> None:
+        channel = self.channels.pop(channel_id)
+        self.messages.pop(channel_id, None)
+        await self.dispatch("CHANNEL_DELETE", channel)
+
+    async def wait_connected(self, timeout: float = 20.0) -> None:
+        await asyncio.wait_for(self.connected.wait(), timeout)
+
+    async def dispatch(self, event: str, data: dict) -> None:
+        session = self._session
+        if session is None:
+            return
+        session["seq"] += 1
+        payload = {"op": 0, "t": event, "s": session["seq"], "d": data}
+        session["events"].append(payload)
+        if self._ws is not None and not self._ws.closed:
+            await self._ws.send_str(json.dumps(payload))
+
+    async def slash(self, user: dict, name: str, *, channel_id: int | None = None, timeout: float = 10.0,
+                    **options: Any) -> InteractionRecord:
+        """Run ``/name`` (e.g. "thread list") as ``user`` and wait until the bot answers."""
+        parts = name.split()
+        command = next((c for c in self.commands if c["name"] == parts[0]), None)
+        assert command is not None, f"/{parts[0]} was never synced; synced: {[c['name'] for c in self.commands]}"
+        record = self._new_interaction(channel_id or self.text_channel)
+        data = {"id": command["id"], "name": parts[0], "type": 1,
+                "options": _nest(command.get("options") or [], parts[1:], options)}
+        await self.dispatch("INTERACTION_CREATE", self._interaction_payload(record, user, 2, data))
+        await asyncio.wait_for(record.answered.wait(), timeout)
+        return record
+
+    def _new_interaction(self, channel_id: int) -> InteractionRecord:
+        record = InteractionRecord(self.snowflake(), secrets.token_urlsafe(16), channel_id)
+        self.interactions[record.id] = record
+        return record
+
+    def _interaction_payload(self, record: InteractionRecord, user: dict, kind: int, data: dict) -> dict:
+        roles = [self.admin_role] if user is self.admin else []
+        permissions = MANAGE_GUILD | (1 << 11) if user is self.admin else (1 << 11)
+        member = {**self._member(user, roles), "permissions": str(permissions)}
+        return {"id": str(record.id), "application_id": str(self.application_id), "type": kind, "data": data,
+                "guild_id": str(self.guild_id), "channel_id": str(record.channel_id),
+                "channel": self.channels[record.channel_id], "member": member, "token": record.token,
+                "version": 1, "app_permissions": str(BOT_PERMISSIONS), "locale": "en-US", "guild_locale": "en-US",
+                "entitlements": [], "authorizing_integration_owners": {"0": str(self.guild_id)}, "context": 0,
+                "attachment_size_limit": 8388608}
+
+    async def member_says(self, user: dict, content: str, *, channel_id: int | None = None) -> dict:
+        channel_id = channel_id or self.text_channel
+        message = self._store_message(channel_id, user, {"content": content})
+        await self.dispatch("MESSAGE_CREATE", message)
+        return message
+
+    # -- the gateway ---------------------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(max_msg_size=0)
+        await ws.prepare(request)
+        if self._ws is not None and not self._ws.closed:
+            await self._ws.close(code=4000)
+        self._ws = ws
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            frame = json.loads(msg.data)
+            op, data = frame.get("op"), frame.get("d")
+            if op == 1:
+                await ws.send_str(json.dumps({"op": 11}))
+            elif op == 2:
+                await self._identify(ws, data)
+            elif op == 6:
+                await self._resume(ws, data)
+        if self._ws is ws:
+            self._ws = None
+            self.connected.clear()
+        return ws
+
+    async def _identify(self, ws: web.WebSocketResponse, data: dict) -> None:
+        if data.get("token") != self.token:
+            await ws.close(code=4004, message=b"Authentication failed")
+            return
+        self.identifies += 1
+        self._session = {"id": secrets.token_hex(8), "seq": 0, "events": []}
+        await self.dispatch("READY", {
+            "v": 10, "user": self.bot_user, "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+            "session_id": self._session["id"], "resume_gateway_url": self.gateway_url, "shard": [0, 1],
+            "application": {"id": str(self.application_id), "flags": 0}, "private_channels": [],
+            "relationships": [],
+        })
+        await self.dispatch("GUILD_CREATE", self.guild_payload())
+        self.connected.set()
+
+    async def _resume(self, ws: web.WebSocketResponse, data: dict) -> None:
+        session = self._session
+        if session is None or data.get("session_id") != session["id"] or data.get("token") != self.token:
+            await ws.send_str(json.dumps({"op": 9, "d": False}))
+            return
+        self.resumes += 1
+        for event in session["events"]:
+            if event["s"] > (data.get("seq") or 0):
+                await ws.send_str(json.dumps(event))
+        await self.dispatch("RESUMED", {})
+        self.connected.set()
+
+    # -- REST ----------------------------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["tail"]
+        body: Any = None
+        if request.can_read_body:
+            raw = await request.read()
+            if request.content_type == "application/json" and raw:
+                body = json.loads(raw)
+            elif request.content_type.startswith("multipart/"):
+                body = {"_multipart": True}
+        recorded = RecordedRequest(request.method, path, dict(request.query), body)
+        self.requests.append(recorded)
+        response = await self._serve(request, path, body)
+        recorded.status = response.status
+        return response
+
+    async def _serve(self, request: web.Request, path: str, body: Any) -> web.Response:
+        if request.headers.get("Authorization") not in (f"Bot {self.token}", None):
+            return _json({"message": "401: Unauthorized", "code": 0}, 401)
+        for fault in self.faults:
+            if fault.times > 0 and fault.method in (request.method, "*") and fnmatch.fnmatch(path, fault.pattern):
+                fault.times -= 1
+                if fault.delay:
+                    await asyncio.sleep(fault.delay)
+                    break
+                return _json({"message": f"{fault.status}: injected by test", "code": 0}, fault.status)
+        channel_id = self._webhook_channel(path)
+        verdict = self.limits.check(request.method, path, channel_id=channel_id)
+        if verdict.retry_after is not None:
+            headers = {**verdict.headers, "Via": "1.1 google", "Retry-After": retry_after_header(verdict.retry_after)}
+            return _json({"message": "You are being rate limited.", "retry_after": round(verdict.retry_after, 3),
+                          "global": verdict.is_global}, 429, headers)
+        for method, pattern, handler in self._routes():
+            match = re.fullmatch(pattern, path)
+            if method == request.method and match:
+                try:
+                    result = await handler(request, body, *match.groups())
+                except DiscordError as exc:
+                    return _json(exc.body(), exc.status, verdict.headers)
+                if result is None:
+                    return web.Response(status=204, headers=verdict.headers)
+                return _json(result, 200, verdict.headers)
+        return _json({"message": f"404: Not Found (the stand-in has no {request.method} {path})", "code": 0}, 404)
+
+    def _webhook_channel(self, path: str) -> int | None:
+        match = re.fullmatch(r"/webhooks/(\d+)/[^/]+", path)
+        if match and int(match[1]) in self.webhooks:
+            return int(self.webhooks[int(match[1])]["channel_id"])
+        return None
+
+    def _routes(self) -> list[tuple[str, str, Callable[..., Awaitable[Any]]]]:
+        return [
+            ("GET", r"/gateway/bot", self._get_gateway_bot),
+            ("GET", r"/gateway", self._get_gateway_bot),
+            ("GET", r"/users/@me", self._get_me),
+            ("GET", r"/oauth2/applications/@me", self._get_application),
+            ("GET", r"/applications/@me", self._get_application),
+            ("PUT", r"/applications/(\d+)/commands", self._put_commands),
+            ("PUT", r"/applications/(\d+)/guilds/(\d+)/commands", self._put_guild_commands),
+            ("GET", r"/applications/(\d+)/commands", self._get_commands),
+            ("GET", r"/channels/(\d+)", self._get_channel),
+            ("GET", r"/channels/(\d+)/messages", self._get_messages),
+            ("GET", r"/channels/(\d+)/messages/(\d+)", self._get_message),
+            ("POST", r"/channels/(\d+)/messages", self._post_message),
+            ("PATCH", r"/channels/(\d+)/messages/(\d+)", self._patch_message),
+            ("DELETE", r"/channels/(\d+)/messages/(\d+)", self._delete_message),
+            ("POST", r"/channels/(\d+)/webhooks", self._create_webhook),
+            ("GET", r"/channels/(\d+)/webhooks", self._channel_webhooks),
+            ("GET", r"/webhooks/(\d+)", self._get_webhook),
+            ("POST", r"/interactions/(\d+)/([^/]+)/callback", self._interaction_callback),
+            ("POST", r"/webhooks/(\d+)/([^/]+)", self._execute_webhook),
+            ("PATCH", r"/webhooks/(\d+)/([^/]+)/messages/(@original|\d+)", self._edit_webhook_message),
+            ("GET", r"/webhooks/(\d+)/([^/]+)/messages/(@original|\d+)", self._get_webhook_message),
+        ]
+
+    async def _get_gateway_bot(self, request, body):
+        return {"url": self.gateway_url, "shards": 1,
+                "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}}
+
+    async def _get_me(self, request, body):
+        return self.bot_user
+
+    async def _get_application(self, request, body):
+        return {"id": str(self.application_id), "name": "Rethread", "icon": None, "description": "",
+                "rpc_origins": [], "bot_public": True, "bot_require_code_grant": False, "owner": self.owner,
+                "summary": "", "verify_key": "0" * 64, "flags": 0, "team": None, "bot": self.bot_user}
+
+    def _synced(self, body: list[dict], guild_id: str | None = None) -> list[dict]:
+        out = []
+        for command in body:
+            out.append({"id": str(self.snowflake()), "application_id": str(self.application_id), "version": "1",
+                        "default_member_permissions": None, "dm_permission": True, "nsfw": False,
+                        "type": 1, "options": [], **command, **({"guild_id": guild_id} if guild_id else {})})
+        return out
+
+    async def _put_commands(self, request, body, app_id):
+        self.commands = self._synced(body)
+        return self.commands
+
+    async def _put_guild_commands(self, request, body, app_id, guild_id):
+        self.commands = self._synced(body, guild_id)
+        return self.commands
+
+    async def _get_commands(self, request, body, app_id):
+        return self.commands
+
+    def _channel(self, channel_id: str) -> dict:
+        channel = self.channels.get(int(channel_id))
+        if channel is None:
+            raise unknown("channel")
+        return channel
+
+    def _require(self, channel_id: int, *permissions: str) -> None:
+        missing = self.denied.get(channel_id, set()) & set(permissions)
+        if missing:
+            raise missing_permissions()
+
+    async def _get_channel(self, request, body, channel_id):
+        return self._channel(channel_id)
+
+    async def _get_messages(self, request, body, channel_id):
+        self._channel(channel_id)
+        messages = self.messages[int(channel_id)]
+        limit = int(request.query.get("limit", 50))
+        before, after = request.query.get("before"), request.query.get("after")
+        chosen = [m for m in messages if (not before or int(m["id"]) < int(before))
+                  and (not after or int(m["id"]) > int(after))]
+        chosen = chosen[:limit] if after else chosen[-limit:]
+        return [_public(m) for m in reversed(chosen)]  # Discord answers newest first
+
+    def _find_message(self, channel_id: str, message_id: str) -> dict:
+        self._channel(channel_id)
+        for message in self.messages[int(channel_id)]:
+            if message["id"] == message_id:
+                return message
+        raise unknown("message")
+
+    async def _get_message(self, request, body, channel_id, message_id):
+        return _public(self._find_message(channel_id, message_id))
+
+    def _store_message(self, channel_id: int, author: dict, body: dict, **extra: Any) -> dict:
+        message = {
+            "id": str(self.snowflake()), "channel_id": str(channel_id), "guild_id": str(self.guild_id),
+            "author": author, "content": body.get("content") or "", "embeds": body.get("embeds") or [],
+            "timestamp": datetime.now(UTC).isoformat(), "edited_timestamp": None, "tts": False,
+            "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [], "pinned": False,
+            "type": 0, "flags": body.get("flags") or 0, "components": body.get("components") or [], **extra,
+        }
+        if body.get("poll"):
+            poll = body["poll"]
+            message["poll"] = {"question": poll["question"], "answers": [
+                {"answer_id": i + 1, **a} for i, a in enumerate(poll["answers"])],
+                "expiry": datetime.now(UTC).isoformat(), "allow_multiselect": bool(poll.get("allow_multiselect")),
+                "layout_type": 1, "results": {"is_finalized": False, "answer_counts": []}}
+        self.messages[channel_id].append(message)
+        return message
+
+    async def _post_message(self, request, body, channel_id):
+        self._channel(channel_id)
+        self._require(int(channel_id), "send_messages")
+        if body.get("embeds"):
+            self._require(int(channel_id), "embed_links")
+        if body.get("poll"):
+            self._require(int(channel_id), "send_polls")
+        check_message(body)
+        message = self._store_message(int(channel_id), self.bot_user, body)
+        await self.dispatch("MESSAGE_CREATE", message)
+        return _public(message)
+
+    async def _patch_message(self, request, body, channel_id, message_id):
+        message = self._find_message(channel_id, message_id)
+        check_message({**_public(message), **body})
+        message.update({k: v for k, v in body.items() if k in ("content", "embeds", "components", "flags")})
+        message["edited_timestamp"] = datetime.now(UTC).isoformat()
+        message.setdefault("_edits", []).append(body)
+        await self.dispatch("MESSAGE_UPDATE", _public(message))
+        return _public(message)
+
+    async def _delete_message(self, request, body, channel_id, message_id):
+        message = self._find_message(channel_id, message_id)
+        self.messages[int(channel_id)].remove(message)
+        return None
+
+    async def _create_webhook(self, request, body, channel_id):
+        self._channel(channel_id)
+        self._require(int(channel_id), "manage_webhooks")
+        check_webhook_name(body.get("name"), "name")
+        webhook_id = self.snowflake()
+        webhook = {"id": str(webhook_id), "type": 1, "guild_id": str(self.guild_id), "channel_id": channel_id,
+                   "name": body["name"], "avatar": None, "token": secrets.token_urlsafe(24),
+                   "application_id": str(self.application_id), "user": self.bot_user}
+        self.webhooks[webhook_id] = webhook
+        return webhook
+
+    async def _channel_webhooks(self, request, body, channel_id):
+        self._channel(channel_id)
+        self._require(int(channel_id), "manage_webhooks")
+        return [w for w in self.webhooks.values() if w["channel_id"] == channel_id]
+
+    async def _get_webhook(self, request, body, webhook_id):
+        webhook = self.webhooks.get(int(webhook_id))
+        if webhook is None:
+            raise unknown("webhook")
+        return webhook
+
+    async def _execute_webhook(self, request, body, webhook_id, token):
+        if int(webhook_id) == self.application_id:
+            return await self._followup(request, body, token)
+        webhook = self.webhooks.get(int(webhook_id))
+        if webhook is None or webhook["token"] != token:
+            raise unknown("webhook")
+        channel_id = int(webhook["channel_id"])
+        if channel_id not in self.channels:
+            raise unknown("channel")
+        if "username" in body:
+            check_webhook_name(body["username"], "username")
+        check_message(body)
+        author = {"id": webhook_id, "username": body.get("username") or webhook["name"], "avatar": None,
+                  "discriminator": "0000", "bot": True, "global_name": None}
+        message = self._store_message(channel_id, author, body, webhook_id=webhook_id,
+                                      _avatar_url=body.get("avatar_url"))
+        await self.dispatch("MESSAGE_CREATE", _public(message))
+        return _public(message) if request.query.get("wait") in ("true", "1", "True") else None
+
+    async def _interaction_callback(self, request, body, interaction_id, token):
+        record = self.interactions.get(int(interaction_id))
+        if record is None or record.token != token:
+            raise unknown("interaction")
+        if record.callbacks:
+            raise DiscordError(400, 40060, "Interaction has already been acknowledged.")
+        record.callbacks.append(body)
+        kind, data = body.get("type"), body.get("data") or {}
+        response: dict[str, Any] = {"interaction": {"id": interaction_id, "type": 2,
+                                                    "response_message_loading": kind == 5,
+                                                    "response_message_ephemeral": bool((data.get("flags") or 0)
+                                                                                       & EPHEMERAL)}}
+        if kind == 4:
+            check_message(data)
+            message = self._interaction_message(record, data)
+            response["interaction"]["response_message_id"] = message["id"]
+            response["resource"] = {"type": 4, "message": _public(message)}
+        elif kind == 8:
+            response["resource"] = {"type": 8}
+        record.answered.set()
+        return response
+
+    def _interaction_message(self, record: InteractionRecord, data: dict) -> dict:
+        if (data.get("flags") or 0) & EPHEMERAL:
+            message = {"id": str(self.snowflake()), "channel_id": str(record.channel_id), "author": self.bot_user,
+                       "content": data.get("content") or "", "embeds": data.get("embeds") or [],
+                       "flags": EPHEMERAL, "timestamp": datetime.now(UTC).isoformat(), "edited_timestamp": None,
+                       "attachments": [], "mentions": [], "mention_roles": [], "pinned": False, "tts": False,
+                       "mention_everyone": False, "type": 20, "components": data.get("components") or []}
+        else:
+            message = self._store_message(record.channel_id, self.bot_user, data, type=20)
+        return message
+
+    async def _followup(self, request, body, token):
+        record = next((r for r in self.interactions.values() if r.token == token), None)
+        if record is None:
+            raise unknown("webhook")
+        check_message(body)
+        record.followups.append(body)
+        record.answered.set()
+        return _public(self._interaction_message(record, body))
+
+    async def _edit_webhook_message(self, request, body, webhook_id, token, message_id):
+        if int(webhook_id) == self.application_id:
+            record = next((r for r in self.interactions.values() if r.token == token), None)
+            if record is None:
+                raise unknown("webhook")
+            record.followups.append({**body, "_edit_of": message_id})
+            record.answered.set()
+            return {"id": str(self.snowflake()), "channel_id": str(record.channel_id), "author": self.bot_user,
+                    "content": body.get("content") or "", "embeds": body.get("embeds") or [], "attachments": [],
+                    "timestamp": datetime.now(UTC).isoformat(), "edited_timestamp": None, "flags": 0,
+                    "mentions": [], "mention_roles": [], "pinned": False, "tts": False, "mention_everyone": False,
+                    "type": 20, "components": body.get("components") or []}
+        webhook = self.webhooks.get(int(webhook_id))
+        if webhook is None or webhook["token"] != token:
+            raise unknown("webhook")
+        message = self._find_message(webhook["channel_id"], message_id)
+        check_message({**_public(message), **body})
+        message.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
+        message.setdefault("_edits", []).append(body)
+        return _public(message)
+
+    async def _get_webhook_message(self, request, body, webhook_id, token, message_id):
+        webhook = self.webhooks.get(int(webhook_id))
+        if webhook is None or webhook["token"] != token:
+            raise unknown("webhook")
+        return _public(self._find_message(webhook["channel_id"], message_id))
+
+
+def _public(message: dict) -> dict:
+    return {k: v for k, v in message.items() if not k.startswith("_")}
+
+
+def _json(data: Any, status: int, headers: dict[str, str] | None = None) -> web.Response:
+    # discord.py parses JSON only when Content-Type is exactly application/json (no charset).
+    # aiohttp would append "; charset=utf-8" to a text body, so send bytes with the header set exactly.
+    return web.Response(body=json.dumps(data).encode(), status=status,
+                        headers={**(headers or {}), "Content-Type": "application/json"})
+
+
+def _nest(schema: list[dict], path: list[str], values: dict[str, Any]) -> list[dict]:
+    """Options for an interaction: subcommand groups and subcommands from ``path``, then typed leaf values."""
+    if path:
+        sub = next(o for o in schema if o["name"] == path[0] and o.get("type") in (1, 2))
+        nested = _nest(sub.get("options") or [], path[1:], values)
+        return [{"type": sub["type"], "name": sub["name"], "options": nested}]
+    types = {o["name"]: o.get("type", 3) for o in schema}
+    return [{"type": types.get(name, 3), "name": name, "value": value} for name, value in values.items()]

@@ -1,0 +1,212 @@
+"""The wire-level stand-in: the bot as a separate process, Discord's rules and rate limits, faults, restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import aiohttp
+import discord
+import pytest
+
+from bot.app import use_api_base
+from tests.fakediscord import FakeDiscord
+
+# -- the bot process ---------------------------------------------------------------------------------------
+
+
+async def test_bot_process_logs_in_syncs_and_answers_a_slash_command(bot_process, fake_discord):
+    assert fake_discord.identifies == 1
+    assert {c["name"] for c in fake_discord.commands} >= {"thread"}
+    answer = await fake_discord.slash(fake_discord.member, "thread list")
+    assert answer.ephemeral
+    embed = answer.response["data"]["embeds"][0]
+    assert embed["title"] == "3 threads" and "Café Zürich" in embed["description"]
+
+
+async def test_restart_does_not_resync_unchanged_commands(bot_process, fake_discord):
+    assert len(fake_discord.requests_to("PUT", "/applications/*/commands")) == 1
+    bot_process.kill()
+    await bot_process.start()
+    assert fake_discord.identifies == 2
+    answer = await fake_discord.slash(fake_discord.member, "thread info", thread="night market")
+    assert "Town Council Votes" in json.dumps(answer.response, ensure_ascii=False)
+    assert len(fake_discord.requests_to("PUT", "/applications/*/commands")) == 1, "synced again on restart"
+
+
+async def test_gateway_drop_is_resumed_and_events_still_arrive(bot_process, fake_discord):
+    await fake_discord.drop_gateway()
+    for _ in range(200):
+        if fake_discord.resumes:
+            break
+        await asyncio.sleep(0.05)
+    assert fake_discord.resumes == 1 and fake_discord.identifies == 1
+    answer = await fake_discord.slash(fake_discord.member, "thread list")
+    assert answer.response is not None
+
+
+async def test_sigterm_closes_cleanly(bot_process):
+    assert await bot_process.stop() == 0
+    assert "Traceback" not in bot_process.log()
+
+
+# -- the real client in this process, pointed at the stand-in ------------------------------------------------
+
+
+@pytest.fixture
+async def client(fake_discord):
+    """discord.py's HTTP client, logged in to the stand-in (REST only), as the bot's cogs use it."""
+    original = discord.http.Route.BASE
+    use_api_base(fake_discord.api_base)
+    http = discord.http.HTTPClient(asyncio.get_running_loop())
+    await http.static_login(fake_discord.token)
+    yield http
+    await http.close()
+    discord.http.Route.BASE = original
+
+
+async def webhook_for(http, fake: FakeDiscord, name: str = "Rethread") -> discord.Webhook:
+    data = await http.create_webhook(fake.text_channel, name=name)
+    session = http._HTTPClient__session  # the bot's own aiohttp session, as bot-owned webhooks use
+    return discord.Webhook.partial(int(data["id"]), data["token"], session=session)
+
+
+async def test_message_and_webhook_under_another_name_with_no_mentions(client, fake_discord):
+    await client.send_message(fake_discord.text_channel, params=discord.http.handle_message_parameters(
+        content="Replay starting", allowed_mentions=discord.AllowedMentions.none()))
+    webhook = await webhook_for(client, fake_discord)
+    await webhook.send("@everyone look", username="Jim in MN", allowed_mentions=discord.AllowedMentions.none(),
+                       wait=True)
+    shown = [(m.name, m.content) for m in fake_discord.channel_messages()]
+    assert shown == [("Rethread", "Replay starting"), ("Jim in MN", "@everyone look")]
+    sent = [r.json for r in fake_discord.requests
+            if r.method == "POST" and (r.path.endswith("/messages") or r.path.startswith("/webhooks/"))]
+    assert len(sent) == 2 and all(body["allowed_mentions"] == {"parse": []} for body in sent)
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "code"),
+    [
+        ({"content": "x" * 2001}, 400, 50035),
+        ({"content": ""}, 400, 50006),
+        ({"embeds": [{"description": "x" * 4097}]}, 400, 50035),
+        ({"embeds": [{"description": "x" * 3000}, {"description": "y" * 3001}]}, 400, 50035),
+        ({"poll": {"question": {"text": "Q"}, "answers": [{"poll_media": {"text": "a" * 56}}]}}, 400, 50035),
+    ],
+    ids=["content-2000", "empty", "embed-description", "embeds-total-6000", "poll-answer-55"],
+)
+async def test_content_rules_are_enforced_with_discord_codes(fake_discord, payload, status, code):
+    async with aiohttp.ClientSession() as session, session.post(
+        f"{fake_discord.api_base}/channels/{fake_discord.text_channel}/messages", json=payload,
+        headers={"Authorization": f"Bot {fake_discord.token}"},
+    ) as response:
+        assert response.status == status and response.content_type == "application/json"
+        assert (await response.json())["code"] == code
+
+
+@pytest.mark.parametrize("name", ["Discord fan", "the CLYDE", "everyone", "Here", "x" * 81])
+async def test_invalid_webhook_usernames_are_refused(client, fake_discord, name):
+    webhook = await webhook_for(client, fake_discord)
+    with pytest.raises(discord.HTTPException) as caught:
+        await webhook.send("hi", username=name, wait=True)
+    assert (caught.value.status, caught.value.code) == (400, 50035)
+    assert fake_discord.channel_messages() == []
+
+
+@pytest.mark.parametrize("name", ["", "my discord hook"])
+async def test_invalid_webhook_names_are_refused_at_creation(client, fake_discord, name):
+    with pytest.raises(discord.HTTPException) as caught:
+        await client.create_webhook(fake_discord.text_channel, name=name)
+    assert caught.value.code == 50035
+
+
+async def test_missing_permission_is_403_50013(client, fake_discord):
+    fake_discord.deny(fake_discord.text_channel, "manage_webhooks")
+    with pytest.raises(discord.Forbidden) as caught:
+        await client.create_webhook(fake_discord.text_channel, name="Rethread")
+    assert caught.value.code == 50013
+
+
+@pytest.fixture
+async def scaled_client(fake_discord):
+    """A fresh discord.py HTTP client, with the stand-in's windows scaled 10x shorter (5 per 0.5 s)."""
+    fake_discord.limits.scale = 0.1
+    original = discord.http.Route.BASE
+    use_api_base(fake_discord.api_base)
+    http = discord.http.HTTPClient(asyncio.get_running_loop())
+    await http.static_login(fake_discord.token)
+    yield http
+    await http.close()
+    discord.http.Route.BASE = original
+
+
+def send(http, channel_id: int, content: str):
+    return http.send_message(channel_id, params=discord.http.handle_message_parameters(content=content))
+
+
+async def test_bot_messages_are_paced_by_the_announced_bucket(scaled_client, fake_discord):
+    """discord.py reads X-RateLimit-* from the first answer and paces the rest: 12 sends, no 429."""
+    channel = fake_discord.text_channel
+    await asyncio.gather(*(send(scaled_client, channel, f"message {i}") for i in range(12)))
+    assert sorted(m.content for m in fake_discord.channel_messages()) == sorted(f"message {i}" for i in range(12))
+    posted = fake_discord.requests_to("POST", "/channels/*/messages")
+    assert [r.status for r in posted] == [200] * 12 and fake_discord.limits.total_429 == 0
+    assert posted[-1].at - posted[0].at >= 2 * 0.5 * 0.9, "12 messages at 5 per 0.5 s span at least two windows"
+
+
+async def test_an_unforeseen_429_is_retried_after_retry_after(scaled_client, fake_discord):
+    """Another client (say, the bot before a restart) spent the window: the 429 comes as a surprise, and
+    discord.py waits retry_after and sends again."""
+    channel = fake_discord.text_channel
+    async with aiohttp.ClientSession() as session:
+        for i in range(5):
+            async with session.post(f"{fake_discord.api_base}/channels/{channel}/messages",
+                                    json={"content": f"earlier {i}"},
+                                    headers={"Authorization": f"Bot {fake_discord.token}"}) as response:
+                assert response.status == 200
+    await send(scaled_client, channel, "after the 429")
+    statuses = [r.status for r in fake_discord.requests_to("POST", "/channels/*/messages")]
+    assert statuses == [200] * 5 + [429, 200]
+    assert fake_discord.channel_messages()[-1].content == "after the 429"
+
+
+async def test_webhook_limits_and_their_429s(client, fake_discord):
+    fake_discord.limits.scale = 0.05  # 5 per 0.1 s per webhook; 30 per 3 s per channel
+    webhook = await webhook_for(client, fake_discord)
+    for i in range(35):
+        await webhook.send(f"comment {i}", username="Ann", wait=True)
+    assert [m.content for m in fake_discord.channel_messages()] == [f"comment {i}" for i in range(35)]
+    # The per-channel webhook limit is not announced: crossing it costs 429s, which discord.py retries.
+    assert fake_discord.limits.served_429["webhook_channel"] >= 1
+    assert len(fake_discord.requests_to("POST", "/webhooks/*")) == 35 + fake_discord.limits.total_429
+
+
+async def test_global_limit(fake_discord):
+    fake_discord.limits.scale = 0.2
+    async with aiohttp.ClientSession() as session:
+        statuses = []
+        for _ in range(60):
+            async with session.get(f"{fake_discord.api_base}/users/@me",
+                                   headers={"Authorization": f"Bot {fake_discord.token}"}) as response:
+                statuses.append(response.status)
+                if response.status == 429:
+                    body = await response.json()
+                    assert body["global"] is True and response.headers["Via"]
+    assert statuses.count(200) == 50 and statuses.count(429) == 10
+
+
+async def test_injected_5xx_are_retried_by_discord_py(client, fake_discord):
+    fake_discord.fail_next("POST", "/channels/*/messages", status=500, times=2)
+    await client.send_message(fake_discord.text_channel,
+                              params=discord.http.handle_message_parameters(content="after two 500s"))
+    statuses = [r.status for r in fake_discord.requests_to("POST", "/channels/*/messages")]
+    assert statuses == [500, 500, 200]
+    assert [m.content for m in fake_discord.channel_messages()] == ["after two 500s"]
+
+
+async def test_503_is_not_retried_by_discord_py(client, fake_discord):
+    """discord.py retries 500/502/504 but not 503: the bot's replay must retry those itself."""
+    fake_discord.fail_next("POST", "/channels/*/messages", status=503)
+    with pytest.raises(discord.DiscordServerError):
+        await client.send_message(fake_discord.text_channel,
+                                  params=discord.http.handle_message_parameters(content="x"))
