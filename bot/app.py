@@ -3,6 +3,7 @@ slash commands only when they changed."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -11,13 +12,16 @@ import discord
 import yarl
 from discord.ext import commands
 
+from bot.budget import Budgets
+from bot.controls import ReplayButton
 from bot.interactions import RethreadTree
+from bot.replayer import ReplayManager
 from bot.settings import Settings
 from db.store import Store
 
 log = logging.getLogger("rethread")
 
-EXTENSIONS = ("cogs.threads",)
+EXTENSIONS = ("cogs.threads", "cogs.article", "cogs.replay", "cogs.config")
 _SYNC_HASH_KEY = "command_sync_hash"
 
 
@@ -43,6 +47,7 @@ class RethreadBot(commands.Bot):
         self.settings = settings
         self.force_sync = force_sync
         self.store: Store | None = None
+        self.replays = ReplayManager(self, Budgets(settings.webhook_budget))
 
     async def login(self, token: str) -> None:
         use_api_base(self.settings.api_base)
@@ -55,9 +60,12 @@ class RethreadBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         self.store = await Store.open(self.settings.db_path)
+        self.add_dynamic_items(ReplayButton)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
+        if not self.force_sync:  # `rethread sync` only logs in to sync; it runs no replays
+            self._resume_task = asyncio.create_task(self.replays.resume_all(), name="resume-replays")
 
     async def sync_commands(self) -> str:
         """To the dev guild at every start (instant); globally only when the command set changed."""
@@ -78,6 +86,7 @@ class RethreadBot(commands.Bot):
         return "global"
 
     async def close(self) -> None:
+        await self.replays.close()
         await super().close()
         if self.store is not None:
             await self.store.close()

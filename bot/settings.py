@@ -11,6 +11,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from bot.budget import DISCORD_WEBHOOK_BUDGET, BudgetSpec
+
 
 class SettingsError(ValueError):
     """A variable has a value that cannot be used; the message names it."""
@@ -26,6 +28,14 @@ def _int(name: str, default: int | None) -> int | None:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def _budget(name: str) -> BudgetSpec:
+    raw = os.environ.get(name, "").strip()
+    try:
+        return BudgetSpec.parse(raw) if raw else DISCORD_WEBHOOK_BUDGET
+    except ValueError as exc:
+        raise SettingsError(f"{name}: {exc}") from None
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     discord_token: str | None
@@ -34,6 +44,7 @@ class Settings:
     dev_guild_id: int | None
     api_base: str | None
     log_level: str
+    webhook_budget: BudgetSpec = DISCORD_WEBHOOK_BUDGET
 
     @classmethod
     def from_env(cls, dotenv: str | Path | None = ".env") -> Settings:
@@ -49,4 +60,5 @@ class Settings:
             dev_guild_id=_int("DEV_GUILD_ID", None),
             api_base=os.environ.get("DISCORD_API_BASE", "").strip().rstrip("/") or None,
             log_level=os.environ.get("LOG_LEVEL", "").strip().upper() or "INFO",
+            webhook_budget=_budget("RETHREAD_WEBHOOK_BUDGET"),
         )

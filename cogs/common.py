@@ -6,6 +6,7 @@ import discord
 from discord import app_commands
 
 from bot.interactions import UserError
+from db.guild_config import GuildSettings
 from db.store import Store, ThreadSummary
 
 AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 choices
@@ -40,3 +41,13 @@ async def resolve_thread(interaction: discord.Interaction, value: str) -> Thread
     if not matches:
         raise UserError(f"No thread matches “{value}”. Start typing a title and pick one from the list.")
     raise UserError(f"Several threads match “{value}”. Pick one from the list as you type.")
+
+
+def target_channel(interaction: discord.Interaction, chosen: discord.abc.GuildChannel | None,
+                   settings: GuildSettings) -> discord.TextChannel:
+    """The channel a command acts on: the one given, else the guild's replay channel, else this one."""
+    channel = chosen or (interaction.guild.get_channel(settings.replay_channel_id)
+                         if settings.replay_channel_id else None) or interaction.channel
+    if not isinstance(channel, discord.TextChannel):
+        raise UserError("Replays and articles go in a text channel; pick one with the `channel` option.")
+    return channel

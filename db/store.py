@@ -12,7 +12,9 @@ import aiosqlite
 
 from bot.model import Block, Comment, Thread
 from bot.parser import LoadedFile
+from db.guild_config import GuildConfig
 from db.migrate import migrate
+from db.replays import ReplayStore
 
 ImportStatus = Literal["new", "revision", "unchanged"]
 
@@ -83,6 +85,8 @@ class Store:
     def __init__(self, conn: aiosqlite.Connection, path: Path):
         self.conn = conn
         self.path = path
+        self.config = GuildConfig(conn)
+        self.replays = ReplayStore(conn)
 
     @classmethod
     async def open(cls, path: str | Path, *, migrate_schema: bool = True) -> Store:
@@ -181,6 +185,11 @@ class Store:
         sql = f"{self._SUMMARY} WHERE {where} ORDER BY r.imported_at DESC, t.id DESC LIMIT ?"
         async with self.conn.execute(sql, (*terms, limit)) as cur:
             return [ThreadSummary(*row) for row in await cur.fetchall()]
+
+    async def revision_thread(self, revision_id: int) -> Thread | None:
+        async with self.conn.execute("SELECT thread_id, number FROM revisions WHERE id = ?", (revision_id,)) as cur:
+            row = await cur.fetchone()
+        return await self.load_thread(row[0], row[1]) if row else None
 
     async def revision_id(self, thread_id: int, revision: int | None = None) -> int | None:
         sql = "SELECT id FROM revisions WHERE thread_id = ? "

@@ -1,0 +1,294 @@
+"""Replays: post a thread's comments one by one into a channel, durably.
+
+One :class:`ReplayRunner` task per live replay (one per channel, many channels at once), coordinated by the
+:class:`ReplayManager`. Every step is committed to SQLite before and after it happens (see ``db.replays``),
+so a restart, or a kill -9 at any moment, continues with the next comment: none twice, none skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.budget import Budgets
+from bot.controls import controls_view
+from bot.model import Comment
+from bot.pacing import parse_pace
+from bot.posting import ChannelGone, ChannelPoster, ReplayBlocked
+from bot.profanity import ProfanityFilter
+from bot.render import PostedComment, render_comment
+from bot.status import status_text
+from db.replays import Replay
+
+if TYPE_CHECKING:
+    from bot.app import RethreadBot
+
+log = logging.getLogger("rethread.replay")
+
+STATUS_EDIT_INTERVAL = 3.0  # seconds between edits of the status message (each edit is an API call)
+
+
+def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
+    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
+
+
+async def edit_status(bot: RethreadBot, replay_id: int, title: str | None = None) -> None:
+    """Show a replay's current state on its status message."""
+    replay = await bot.store.replays.get(replay_id)
+    if replay is None or replay.status_message_id is None:
+        return
+    if title is None:
+        title = (await bot.store.revision_thread(replay.revision_id)).title
+    channel = bot.get_channel(replay.channel_id)
+    if channel is None:
+        return
+    try:
+        await channel.get_partial_message(replay.status_message_id).edit(
+            content=status_text(replay, title, parse_pace(replay.pace)), view=controls_view(replay),
+            allowed_mentions=discord.AllowedMentions.none())
+    except discord.HTTPException as exc:
+        log.info("could not edit the status of replay %s: %s", replay_id, exc)
+
+
+class ReplayRunner:
+    def __init__(self, manager: ReplayManager, replay: Replay, *, advance: bool = False):
+        self.manager = manager
+        self.bot = manager.bot
+        self.replays = manager.bot.store.replays
+        self.replay_id = replay.id
+        self.channel_id = replay.channel_id
+        self.guild_id = replay.guild_id
+        self.advance = advance  # Next/Skip pressed: post the next comment without waiting
+        self.sleeping = False  # waiting for the pace: safe to cancel (never cancelled mid-send)
+        self.task: asyncio.Task | None = None
+        self.title = ""
+        self.channel: discord.TextChannel | None = None
+        self.poster: ChannelPoster | None = None
+        self._status_task: asyncio.Task | None = None
+        self._status_edited = 0.0
+
+    async def run(self) -> None:
+        try:
+            await self._run()
+        except ChannelGone as exc:
+            await self._end("failed", f"Replay ended: {exc}.")
+        except ReplayBlocked as exc:
+            await self._block(str(exc))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("replay %s failed", self.replay_id)
+            await self._end("failed", "Replay ended by an unexpected error; the bot's log has the details.")
+        finally:
+            if self.manager.runners.get(self.channel_id) is self:
+                del self.manager.runners[self.channel_id]
+
+    async def _run(self) -> None:
+        replay = await self.replays.get(self.replay_id)
+        try:
+            self.channel = self.bot.get_channel(self.channel_id) or await self.bot.fetch_channel(self.channel_id)
+        except (discord.NotFound, discord.Forbidden):
+            raise ChannelGone("the channel was deleted or is no longer visible to me") from None
+        thread = await self.bot.store.revision_thread(replay.revision_id)
+        self.title = thread.title
+        comments = {c.number: c for c in thread.comments}
+        settings = await self.bot.store.config.get(replay.guild_id)
+        self.filter = ProfanityFilter(settings.profanity, settings.profanity_words)
+        pace = parse_pace(replay.pace)
+        self.poster = ChannelPoster(self.bot, self.channel, self.replays, replay.use_webhooks)
+        await self.poster.prepare()
+        if replay.status_message_id is None:
+            await self._post_status(replay)
+        if replay.in_flight is not None:
+            await self._settle(replay, comments[replay.in_flight])
+
+        waited_for = None  # the comment whose pace delay has already been waited
+        while True:
+            replay = await self.replays.get(self.replay_id)
+            if replay.state != "running":
+                return  # paused or stopped: a control launches a new runner when there is work again
+            number = replay.next_number
+            if number > replay.last_number:
+                await self._end("finished", None)
+                return
+            previous = comments.get(number - 1) if number > replay.first_number else None
+            delay = pace.delay(comments[number], previous)
+            if not self.advance and waited_for != number:
+                if delay is None:
+                    return  # manual pace: the Next button launches a runner that posts one comment
+                if delay > 0:
+                    self.sleeping = True
+                    try:
+                        await asyncio.sleep(delay)
+                    finally:
+                        self.sleeping = False
+                    waited_for = number
+                    continue  # look at the state again: it may have changed while we slept
+            self.advance = False
+            await self._post(replay, comments[number])
+            self.refresh_status()
+
+    # -- posting --------------------------------------------------------------------------------------------
+
+    async def _render(self, comment: Comment) -> PostedComment:
+        link = None
+        if comment.reply_to is not None:
+            parent = await self.replays.first_message(self.replay_id, comment.reply_to)
+            if parent:
+                link = jump_url(self.guild_id, self.channel_id, parent)
+        return render_comment(comment, parent_link=link, text_filter=self.filter)
+
+    async def _post(self, replay: Replay, comment: Comment) -> None:
+        await self.replays.begin_comment(replay.id, comment.number)
+        if self.filter.skips(comment.text):
+            await self.replays.record_post(replay.id, comment.number, 0, None)
+        else:
+            posted = await self._render(comment)
+            done = await self.replays.posted_parts(replay.id, comment.number)
+            for part in range(len(posted.contents)):
+                if part in done:
+                    continue
+                if self.poster.use_webhooks:
+                    await self.manager.budgets[self.channel_id].acquire()
+                message_id = await self.poster.send_part(posted, part)
+                await self.replays.record_post(replay.id, comment.number, part, message_id)
+        await self.replays.finish_comment(replay.id, comment.number)
+
+    async def _settle(self, replay: Replay, comment: Comment) -> None:
+        """A send of ``comment`` began before a crash: record the parts Discord has, so none is posted twice."""
+        posted = await self._render(comment)
+        done = await self.replays.posted_parts(replay.id, comment.number)
+        after = await self.replays.last_message(replay.id) or replay.status_message_id
+        recent = [m for m in await self.poster.recent(after) if m.from_us]
+        found = 0
+        for part, content in enumerate(posted.contents):
+            if part in done:
+                continue
+            match = next((m for m in recent if m.content.strip() == content.strip()), None)
+            if match is None:
+                break  # parts go out in order: the first missing one and those after it were never sent
+            recent = [m for m in recent if m.id > match.id]
+            await self.replays.record_post(replay.id, comment.number, part, match.id)
+            found += 1
+        log.info("replay %s: comment %s was in flight at shutdown; %d of its %d messages were already posted",
+                 replay.id, comment.number, len(done) + found, len(posted.contents))
+
+    # -- status and endings ---------------------------------------------------------------------------------
+
+    async def _post_status(self, replay: Replay) -> None:
+        message = await self.poster._call(self.channel.send, status_text(replay, self.title, parse_pace(replay.pace)),
+                                          view=controls_view(replay))
+        await self.replays.set_status_message(replay.id, message.id)
+
+    def refresh_status(self, *, now: bool = False) -> None:
+        """Edit the status message soon: at most every few seconds, but always with the latest progress."""
+        if self._status_task and not self._status_task.done():
+            if not now:
+                return
+            self._status_task.cancel()
+        wait = 0.0 if now else max(0.0, self._status_edited + STATUS_EDIT_INTERVAL - time.monotonic())
+        self._status_task = asyncio.create_task(self._edit_status(wait))
+
+    async def _edit_status(self, wait: float) -> None:
+        if wait:
+            await asyncio.sleep(wait)
+        self._status_edited = time.monotonic()
+        await edit_status(self.bot, self.replay_id, self.title)
+
+    async def _end(self, state: str, note: str | None) -> None:
+        await self.replays.set_state(self.replay_id, state, note)
+        log.info("replay %s in channel %s: %s%s", self.replay_id, self.channel_id, state, f" ({note})" if note else "")
+        if state != "failed" or "deleted" not in (note or ""):
+            self.refresh_status(now=True)
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._status_task
+
+    async def _block(self, reason: str) -> None:
+        note = f"Paused: {reason}. Grant it, then use /replay resume."
+        await self.replays.set_state(self.replay_id, "paused", note)
+        log.warning("replay %s in channel %s paused: %s", self.replay_id, self.channel_id, reason)
+        if self.channel is not None:
+            with contextlib.suppress(discord.HTTPException):
+                await self.channel.send(f"⏸ Replay of **{discord.utils.escape_markdown(self.title)}** paused: "
+                                        f"{reason}. Grant it, then use `/replay resume`.",
+                                        allowed_mentions=discord.AllowedMentions.none())
+            self.refresh_status(now=True)
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._status_task
+
+
+class ReplayManager:
+    def __init__(self, bot: RethreadBot, budgets: Budgets):
+        self.bot = bot
+        self.budgets = budgets
+        self.runners: dict[int, ReplayRunner] = {}
+
+    def launch(self, replay: Replay, *, advance: bool = False) -> ReplayRunner:
+        runner = ReplayRunner(self, replay, advance=advance)
+        self.runners[replay.channel_id] = runner
+        runner.task = asyncio.create_task(runner.run(), name=f"replay-{replay.id}")
+        return runner
+
+    def _interrupt(self, channel_id: int) -> bool:
+        """Cancel the channel's runner if it is only waiting; True when no runner is left."""
+        runner = self.runners.get(channel_id)
+        if runner is None:
+            return True
+        if runner.sleeping and runner.task:
+            runner.task.cancel()
+            del self.runners[channel_id]
+            return True
+        return False
+
+    async def resume_all(self) -> None:
+        """After a restart: pick up every replay that was running or paused."""
+        await self.bot.wait_until_ready()
+        for replay in await self.bot.store.replays.all_live():
+            if replay.channel_id not in self.runners:
+                log.info("resuming replay %s in channel %s at comment %s", replay.id, replay.channel_id,
+                         replay.in_flight or replay.next_number)
+                self.launch(replay)
+
+    async def set_state(self, replay: Replay, state: str) -> None:
+        await self.bot.store.replays.set_state(replay.id, state)
+        idle = self._interrupt(replay.channel_id)
+        if state == "running" and idle:
+            self.launch(await self.bot.store.replays.get(replay.id))
+        await edit_status(self.bot, replay.id)
+
+    async def control(self, replay: Replay, action: str) -> str:
+        """Pause, resume, next (post the next comment now) or stop; returns what happened, for the user."""
+        if action == "pause":
+            if replay.state != "running":
+                return "This replay is already paused."
+            await self.set_state(replay, "paused")
+            return "Paused. Use `/replay resume` or the Resume button to go on."
+        if action == "resume":
+            if replay.state != "paused":
+                return "This replay is not paused."
+            await self.set_state(replay, "running")
+            return "Resumed."
+        if action == "next":
+            if replay.state != "running":
+                return "This replay is paused: resume it first."
+            if self._interrupt(replay.channel_id):
+                self.launch(replay, advance=True)
+            else:
+                self.runners[replay.channel_id].advance = True  # it is posting now; the next one follows at once
+            return f"Posting comment {replay.next_number} now."
+        if action == "stop":
+            await self.set_state(replay, "stopped")
+            return f"Stopped after {replay.next_number - replay.first_number} comment(s)."
+        raise ValueError(action)
+
+    async def close(self) -> None:
+        tasks = [r.task for r in self.runners.values() if r.task]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.runners.clear()

@@ -1,0 +1,142 @@
+"""Durable replays: where each one is, and the id of every message it posted, committed as it goes.
+
+The protocol that makes a kill -9 at any moment harmless: before a comment is sent its number is recorded as
+``in_flight``; each message is recorded as soon as Discord returns its id; only then does ``next_number``
+advance. On resume, an ``in_flight`` comment is settled against the channel's recent messages.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+import aiosqlite
+
+LIVE_STATES = ("running", "paused")
+
+
+class ReplayConflict(Exception):
+    """The channel already has a live replay."""
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    id: int
+    guild_id: int
+    channel_id: int
+    revision_id: int
+    state: str
+    first_number: int
+    next_number: int
+    last_number: int
+    in_flight: int | None
+    pace: str
+    use_webhooks: bool
+    status_message_id: int | None
+    started_by: int
+    note: str | None
+
+    @property
+    def live(self) -> bool:
+        return self.state in LIVE_STATES
+
+
+_COLUMNS = ("id, guild_id, channel_id, revision_id, state, first_number, next_number, last_number, in_flight, pace,"
+            " use_webhooks, status_message_id, started_by, note")
+
+
+def _replay(row) -> Replay:
+    values = list(row)
+    values[10] = bool(values[10])
+    return Replay(*values)
+
+
+class ReplayStore:
+    def __init__(self, conn: aiosqlite.Connection):
+        self.conn = conn
+
+    async def create(self, *, guild_id: int, channel_id: int, revision_id: int, first: int, last: int, pace: str,
+                     use_webhooks: bool, started_by: int) -> Replay:
+        try:
+            cur = await self.conn.execute(
+                "INSERT INTO replays (guild_id, channel_id, revision_id, state, first_number, next_number, last_number,"
+                " pace, use_webhooks, started_by) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)",
+                (guild_id, channel_id, revision_id, first, first, last, pace, int(use_webhooks), started_by))
+        except sqlite3.IntegrityError:
+            raise ReplayConflict(channel_id) from None
+        return await self.get(cur.lastrowid)
+
+    async def get(self, replay_id: int) -> Replay | None:
+        async with self.conn.execute(f"SELECT {_COLUMNS} FROM replays WHERE id = ?", (replay_id,)) as cur:
+            row = await cur.fetchone()
+        return _replay(row) if row else None
+
+    async def live_in(self, channel_id: int) -> Replay | None:
+        async with self.conn.execute(
+            f"SELECT {_COLUMNS} FROM replays WHERE channel_id = ? AND state IN {LIVE_STATES}", (channel_id,)) as cur:
+            row = await cur.fetchone()
+        return _replay(row) if row else None
+
+    async def all_live(self) -> list[Replay]:
+        async with self.conn.execute(f"SELECT {_COLUMNS} FROM replays WHERE state IN {LIVE_STATES} ORDER BY id") as cur:
+            return [_replay(row) for row in await cur.fetchall()]
+
+    async def _update(self, replay_id: int, sql: str, *args) -> None:
+        await self.conn.execute(
+            f"UPDATE replays SET {sql}, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
+            (*args, replay_id))
+
+    async def begin_comment(self, replay_id: int, number: int) -> None:
+        await self._update(replay_id, "in_flight = ?", number)
+
+    async def record_post(self, replay_id: int, number: int, part: int, message_id: int | None) -> None:
+        await self.conn.execute(
+            "INSERT OR REPLACE INTO replay_posts (replay_id, comment_number, part, message_id) VALUES (?, ?, ?, ?)",
+            (replay_id, number, part, message_id))
+
+    async def finish_comment(self, replay_id: int, number: int) -> None:
+        await self._update(replay_id, "next_number = ?, in_flight = NULL", number + 1)
+
+    async def jump_to(self, replay_id: int, number: int) -> None:
+        await self._update(replay_id, "next_number = ?, in_flight = NULL", number)
+
+    async def set_state(self, replay_id: int, state: str, note: str | None = None) -> None:
+        await self._update(replay_id, "state = ?, note = ?", state, note)
+
+    async def set_status_message(self, replay_id: int, message_id: int | None) -> None:
+        await self._update(replay_id, "status_message_id = ?", message_id)
+
+    async def posted_parts(self, replay_id: int, number: int) -> dict[int, int | None]:
+        async with self.conn.execute(
+            "SELECT part, message_id FROM replay_posts WHERE replay_id = ? AND comment_number = ?",
+            (replay_id, number)) as cur:
+            return dict(await cur.fetchall())
+
+    async def first_message(self, replay_id: int, number: int) -> int | None:
+        async with self.conn.execute(
+            "SELECT message_id FROM replay_posts WHERE replay_id = ? AND comment_number = ? AND part = 0",
+            (replay_id, number)) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def last_message(self, replay_id: int) -> int | None:
+        async with self.conn.execute(
+            "SELECT MAX(message_id) FROM replay_posts WHERE replay_id = ?", (replay_id,)) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    # -- the webhook Rethread owns in each channel ----------------------------------------------------------
+
+    async def webhook(self, channel_id: int) -> tuple[int, str] | None:
+        async with self.conn.execute(
+            "SELECT webhook_id, token FROM channel_webhooks WHERE channel_id = ?", (channel_id,)) as cur:
+            row = await cur.fetchone()
+        return (row[0], row[1]) if row else None
+
+    async def save_webhook(self, channel_id: int, webhook_id: int, token: str) -> None:
+        await self.conn.execute(
+            "INSERT OR REPLACE INTO channel_webhooks (channel_id, webhook_id, token) VALUES (?, ?, ?)",
+            (channel_id, webhook_id, token))
+
+    async def forget_webhook(self, channel_id: int) -> None:
+        await self.conn.execute("DELETE FROM channel_webhooks WHERE channel_id = ?", (channel_id,))

@@ -1,0 +1,144 @@
+"""Replays as members see them, with the real bot under SimCord."""
+
+from __future__ import annotations
+
+import simcord
+
+from bot.interactions import UserError
+from bot.parser import load_thread_file
+from bot.render import render_comment, webhook_name
+from tests.conftest import DEMO_SEEDS
+
+CAFE = next(p for p in DEMO_SEEDS if "cafe" in p.name)
+
+
+def cafe_thread():
+    return load_thread_file(CAFE).thread
+
+
+async def test_replay_posts_each_comment_under_its_authors_name_in_order(world):
+    result = await world.slash("replay start", as_admin=True, thread="Café Zürich", pace="0")
+    assert result.ephemeral and result.response.content.startswith("Replaying **Café Zürich")
+    await world.env.advance_time(60)
+    thread = cafe_thread()
+    shown = [(m.author.display_name, m.content) for m in world.messages() if m.webhook_id]
+    assert [name for name, _ in shown] == [webhook_name(c.author) for c in thread.comments]
+    expected = [render_comment(c).contents[0] for c in thread.comments]
+    assert [content.splitlines()[-1] for _, content in shown] == [e.splitlines()[-1] for e in expected]
+    status = [m for m in world.messages() if not m.webhook_id]
+    assert len(status) == 1 and "✅ Finished" in status[0].content and "10/10" in status[0].content
+
+
+LIGHTHOUSE = "Lighthouse Keepers"
+
+
+def replayed(world):
+    return [m for m in world.messages() if m.webhook_id]
+
+
+async def test_replies_link_to_the_replayed_parent_and_quotes_are_discord_quotes(world):
+    await world.slash("replay start", as_admin=True, thread=LIGHTHOUSE, pace="0")
+    await world.env.advance_time(60)
+    messages = replayed(world)
+    by_first_line = {m.content.splitlines()[0]: m for m in messages}
+    parent = next(m for m in messages if m.author.display_name == "weather_nerd_1987")
+    jurgen = next(m for m in messages if m.author.display_name == "Jürgen Weiß")
+    link = f"https://discord.com/channels/{world.guild.id}/{world.text.id}/{parent.id}"
+    assert jurgen.content.splitlines()[0] == f"-# ↪ replying to **weather_nerd_1987** ([#3]({link}))"
+    assert jurgen.content.splitlines()[-1] == "-# #5 · not verified · Jan 9, 2026 10:05 AM"
+    fiona = next(m for m in messages if m.author.display_name == "Fiona Moir-Hastings" and "> " in m.content)
+    assert "\n> she really was extraordinary, and we talked about her as if she were a colleague.\n" in fiona.content
+    assert by_first_line  # every replayed message has content
+
+
+async def test_long_comment_is_split_in_order_under_2000(world):
+    await world.slash("replay start", as_admin=True, thread=LIGHTHOUSE, pace="0")
+    await world.env.advance_time(60)
+    nerd = [m for m in replayed(world) if m.author.display_name == "weather_nerd_1987"]
+    long_parts = nerd[:-1]  # comment 3 is long; comment 8 (the last of theirs) is short
+    assert len(long_parts) >= 2 and all(len(m.content) <= 2000 for m in long_parts)
+    joined = " ".join(" ".join(m.content for m in long_parts).split())
+    assert joined.index("First, the handwriting changes") < joined.index("Finally, a thank-you")
+
+
+async def test_fixed_pace_waits_between_comments(world):
+    await world.slash("replay start", as_admin=True, thread="Café Zürich", pace="6")
+    await world.env.advance_time(6 * 10)
+    times = [m.created_at for m in replayed(world)]
+    assert len(times) == 10
+    assert [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)] == [6.0] * 9
+
+
+async def test_reading_pace_grows_with_the_previous_comment(world):
+    await world.slash("replay start", as_admin=True, thread=LIGHTHOUSE, pace="reading")
+    await world.env.advance_time(600)
+    messages = replayed(world)
+    starts, new_comment = [], True  # the time of each comment's first message; its last ends in "-# #N ..."
+    for m in messages:
+        if new_comment:
+            starts.append(m.created_at)
+        new_comment = m.content.splitlines()[-1].startswith("-# #")
+    gaps = [(b - a).total_seconds() for a, b in zip(starts, starts[1:], strict=False)]
+    assert len(starts) == 10
+    assert max(gaps) == gaps[2] and gaps[2] >= 60, "the long comment 3 gives readers the longest pause after it"
+    assert min(gaps) >= 2
+
+
+async def test_pause_resume_skip_and_stop_by_command(world):
+    await world.slash("replay start", as_admin=True, thread="Café Zürich", pace="60")
+    assert len(replayed(world)) == 1
+    paused = await world.slash("replay pause", as_admin=True)
+    assert paused.response.content.startswith("Paused")
+    await world.env.advance_time(600)
+    assert len(replayed(world)) == 1, "nothing is posted while paused"
+    assert "Resumed" in (await world.slash("replay resume", as_admin=True)).response.content
+    skipped = await world.slash("replay skip", as_admin=True)
+    assert skipped.response.content == "Posting comment 2 now."
+    assert len(replayed(world)) == 2
+    status = await world.slash("replay status", as_admin=True)
+    assert "2/10" in status.response.content
+    stopped = await world.slash("replay stop", as_admin=True)
+    assert stopped.response.content.startswith("Stopped after 2")
+    await world.env.advance_time(600)
+    assert len(replayed(world)) == 2
+    assert "⏹ Stopped" in [m for m in world.messages() if not m.webhook_id][0].content
+
+
+async def test_manual_pace_posts_on_each_next_press(world):
+    await world.slash("replay start", as_admin=True, thread="Café Zürich", pace="manual")
+    assert len(replayed(world)) == 0
+    status = next(m for m in world.messages() if not m.webhook_id)
+    for expected in (1, 2, 3):
+        await world.admin.click(status, label="Next")
+        assert len(replayed(world)) == expected
+    await world.env.advance_time(3600)
+    assert len(replayed(world)) == 3
+
+
+async def test_status_buttons_follow_the_state_and_refuse_plain_members(world):
+    await world.slash("replay start", as_admin=True, thread="Café Zürich", pace="60")
+    status = next(m for m in world.messages() if not m.webhook_id)
+    refused = await world.member.click(status, label="Pause")
+    assert refused.ephemeral and "Manage Server or Manage Messages" in refused.response.content
+    await world.admin.click(status, label="Pause")
+    await world.env.advance_time(5)
+    status = next(m for m in world.messages() if not m.webhook_id)
+    assert "⏸ Paused" in status.content
+    assert [c.label for row in status.components for c in row.children] == ["Resume", "Stop"]
+
+
+async def test_one_replay_per_channel_and_many_channels_at_once(world):
+    other = world.guild.create_text_channel("second")
+    first = await world.slash("replay start", as_admin=True, thread="Café Zürich", pace="30")
+    busy = await world.slash("replay start", as_admin=True, thread=LIGHTHOUSE, pace="30")
+    assert first.response.content.startswith("Replaying")
+    assert busy.ephemeral and busy.response.content == (
+        f"{world.text.mention} already has a replay. Stop it with `/replay stop` first.")
+    simcord.assert_error(world.env, UserError, contains="already has a replay")
+    elsewhere = await world.slash("replay start", as_admin=True, thread=LIGHTHOUSE, pace="30", channel=other)
+    assert elsewhere.response.content.startswith("Replaying")
+    await world.env.advance_time(30 * 10)
+    cafe = [m.author.display_name for m in replayed(world)]
+    lighthouse = [m.author.display_name for m in other.history(viewer=world.member) if m.webhook_id]
+    assert cafe == [webhook_name(c.author) for c in cafe_thread().comments]
+    assert lighthouse[0] == "Fiona Moir-Hastings" and lighthouse[-1] == "Ravi" and "Jürgen Weiß" in lighthouse
