@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import simcord
 
 from bot.interactions import UserError
@@ -66,7 +68,7 @@ async def test_fixed_pace_waits_between_comments(world):
     await world.env.advance_time(6 * 10)
     times = [m.created_at for m in replayed(world)]
     assert len(times) == 10
-    assert [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)] == [6.0] * 9
+    assert [(b - a).total_seconds() for a, b in itertools.pairwise(times)] == [6.0] * 9
 
 
 async def test_reading_pace_grows_with_the_previous_comment(world):
@@ -78,7 +80,7 @@ async def test_reading_pace_grows_with_the_previous_comment(world):
         if new_comment:
             starts.append(m.created_at)
         new_comment = m.content.splitlines()[-1].startswith("-# #")
-    gaps = [(b - a).total_seconds() for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(starts)]
     assert len(starts) == 10
     assert max(gaps) == gaps[2] and gaps[2] >= 60, "the long comment 3 gives readers the longest pause after it"
     assert min(gaps) >= 2
@@ -101,7 +103,7 @@ async def test_pause_resume_skip_and_stop_by_command(world):
     assert stopped.response.content.startswith("Stopped after 2")
     await world.env.advance_time(600)
     assert len(replayed(world)) == 2
-    assert "⏹ Stopped" in [m for m in world.messages() if not m.webhook_id][0].content
+    assert "⏹ Stopped" in next(m for m in world.messages() if not m.webhook_id).content
 
 
 async def test_manual_pace_posts_on_each_next_press(world):

@@ -29,7 +29,9 @@ EPHEMERAL = 64
 ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
 BOT_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 29) | (1 << 35) | (1 << 38) | (1 << 49)
-PERMISSION_NAMES = {"send_messages", "manage_webhooks", "embed_links", "create_public_threads", "send_polls"}
+PERMISSION_BITS = {"send_messages": 1 << 11, "manage_webhooks": 1 << 29, "embed_links": 1 << 14,
+                   "create_public_threads": 1 << 35, "send_polls": 1 << 49}
+PERMISSION_NAMES = set(PERMISSION_BITS)
 
 
 @dataclass
@@ -48,7 +50,8 @@ class Fault:
     pattern: str
     status: int = 500
     times: int = 1
-    delay: float = 0.0
+    delay: float = 0.0  # answer this late, after the request took effect (status unused)
+    skip: int = 0  # let this many matching requests through first
 
 
 @dataclass
@@ -203,20 +206,35 @@ class FakeDiscord:
     def requests_to(self, method: str, pattern: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.method == method and fnmatch.fnmatch(r.path, pattern)]
 
-    def fail_next(self, method: str, pattern: str, *, status: int = 500, times: int = 1) -> None:
+    def fail_next(self, method: str, pattern: str, *, status: int = 500, times: int = 1, skip: int = 0) -> None:
         """The next ``times`` requests matching ``method`` and the glob ``pattern`` (e.g. /webhooks/*) fail."""
-        self.faults.append(Fault(method, pattern, status=status, times=times))
+        self.faults.append(Fault(method, pattern, status=status, times=times, skip=skip))
 
-    def delay_next(self, method: str, pattern: str, seconds: float, *, times: int = 1) -> None:
-        self.faults.append(Fault(method, pattern, status=0, times=times, delay=seconds))
+    def delay_next(self, method: str, pattern: str, seconds: float, *, times: int = 1, skip: int = 0) -> None:
+        """Matching requests take effect at once, but their answer comes ``seconds`` later."""
+        self.faults.append(Fault(method, pattern, status=0, times=times, delay=seconds, skip=skip))
 
     def deny(self, channel_id: int, *permissions: str) -> None:
+        """Refuse these permissions in the channel from now on (403 50013); see :meth:`revoke` to also tell the bot."""
         unknown_names = set(permissions) - PERMISSION_NAMES
         assert not unknown_names, f"unknown permissions {unknown_names}"
         self.denied.setdefault(channel_id, set()).update(permissions)
 
-    def allow(self, channel_id: int) -> None:
+    async def revoke(self, channel_id: int, *permissions: str) -> None:
+        """As an admin editing the channel: an overwrite denies the bot's role these permissions."""
+        self.deny(channel_id, *permissions)
+        await self._sync_overwrites(channel_id)
+
+    async def restore(self, channel_id: int) -> None:
         self.denied.pop(channel_id, None)
+        await self._sync_overwrites(channel_id)
+
+    async def _sync_overwrites(self, channel_id: int) -> None:
+        bits = sum(PERMISSION_BITS[p] for p in self.denied.get(channel_id, ()))
+        channel = self.channels[channel_id]
+        channel["permission_overwrites"] = (
+            [{"id": str(self.bot_role), "type": 0, "allow": "0", "deny": str(bits)}] if bits else [])
+        await self.dispatch("CHANNEL_UPDATE", channel)
 
     async def drop_gateway(self) -> None:
         """Close the bot's gateway connection as Discord does on a hiccup: the client should resume."""
@@ -250,6 +268,10 @@ class FakeDiscord:
         record = self._new_interaction(channel_id or self.text_channel)
         data = {"id": command["id"], "name": parts[0], "type": 1,
                 "options": _nest(command.get("options") or [], parts[1:], options)}
+        channels = {str(v): {**self.channels[int(v)], "permissions": str(BOT_PERMISSIONS)}
+                    for v in options.values() if str(v).isdigit() and int(v) in self.channels}
+        if channels:
+            data["resolved"] = {"channels": channels}  # discord.py builds channel options from these
         await self.dispatch("INTERACTION_CREATE", self._interaction_payload(record, user, 2, data))
         await asyncio.wait_for(record.answered.wait(), timeout)
         return record
@@ -348,13 +370,23 @@ class FakeDiscord:
     async def _serve(self, request: web.Request, path: str, body: Any) -> web.Response:
         if request.headers.get("Authorization") not in (f"Bot {self.token}", None):
             return _json({"message": "401: Unauthorized", "code": 0}, 401)
+        delay = 0.0
         for fault in self.faults:
             if fault.times > 0 and fault.method in (request.method, "*") and fnmatch.fnmatch(path, fault.pattern):
+                if fault.skip:
+                    fault.skip -= 1
+                    continue
                 fault.times -= 1
                 if fault.delay:
-                    await asyncio.sleep(fault.delay)
+                    delay = fault.delay
                     break
                 return _json({"message": f"{fault.status}: injected by test", "code": 0}, fault.status)
+        response = await self._handle(request, path, body)
+        if delay:
+            await asyncio.sleep(delay)
+        return response
+
+    async def _handle(self, request: web.Request, path: str, body: Any) -> web.Response:
         channel_id = self._webhook_channel(path)
         verdict = self.limits.check(request.method, path, channel_id=channel_id)
         if verdict.retry_after is not None:

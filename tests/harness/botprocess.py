@@ -30,7 +30,7 @@ class BotProcess:
             "DISCORD_TOKEN": self.fake.token,
             "DISCORD_API_BASE": self.fake.api_base,
             "RETHREAD_DB": str(self.db_path),
-            "LOG_LEVEL": "DEBUG",
+            "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
         })

@@ -1,0 +1,139 @@
+"""Replays survive what production throws at them: kill -9 at any moment, 5xx, 429s, a permission taken away
+mid-replay, a deleted channel. The bot runs as its own process (`rethread run`) against the stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from bot.parser import load_thread_file
+from bot.render import webhook_name
+from tests.conftest import DEMO_SEEDS
+from tests.fakediscord import FakeDiscord
+from tests.harness.botprocess import BotProcess
+
+LIGHTHOUSE = load_thread_file(next(p for p in DEMO_SEEDS if "lighthouse" in p.name)).thread
+CAFE = load_thread_file(next(p for p in DEMO_SEEDS if "cafe" in p.name)).thread
+FOOTER = re.compile(r"^-# #(\d+)\b", re.MULTILINE)
+
+
+@pytest.fixture
+async def fast_fake():
+    """Discord's limits, ten times faster (the bot's webhook budget scaled to match)."""
+    fake = await FakeDiscord(scale=0.1).start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def bot(fast_fake, tmp_path):
+    proc = BotProcess(fast_fake, tmp_path, env={"RETHREAD_WEBHOOK_BUDGET": "30/6"})
+    await proc.start()
+    yield proc
+    proc.kill()
+
+
+async def until(condition, what: str, timeout: float = 40.0, proc: BotProcess | None = None) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}" + (f"\n{proc.log()[-3000:]}" if proc else ""))
+
+
+def replayed(fake: FakeDiscord, channel_id: int | None = None):
+    return [m for m in fake.channel_messages(channel_id) if m.webhook_id]
+
+
+def status(fake: FakeDiscord, channel_id: int | None = None) -> str:
+    """The replay's status message ("" until it is posted)."""
+    return next((m.content for m in fake.channel_messages(channel_id) if not m.webhook_id and "/" in m.content), "")
+
+
+def comment_numbers(fake: FakeDiscord, channel_id: int | None = None) -> list[int]:
+    """The comment number in each comment's last message, in channel order."""
+    return [int(n) for m in replayed(fake, channel_id) for n in FOOTER.findall(m.content)]
+
+
+async def start_replay(fake: FakeDiscord, thread: str, pace: str = "0", **options) -> None:
+    answer = await fake.slash(fake.admin, "replay start", thread=thread, pace=pace, **options)
+    assert answer.texts()[0].startswith("Replaying"), answer.texts()
+
+
+def assert_each_comment_once_in_order(fake: FakeDiscord, thread) -> None:
+    assert comment_numbers(fake) == [c.number for c in thread.comments]
+    last_parts = [m for m in replayed(fake) if FOOTER.search(m.content)]
+    assert [m.name for m in last_parts] == [webhook_name(c.author) for c in thread.comments]
+    assert "✅ Finished" in status(fake)
+
+
+async def test_kill_9_while_discord_holds_the_answer_posts_nothing_twice(bot, fast_fake):
+    """The 4th webhook message is stored by Discord, but its answer never reaches the bot: the bot is killed
+    while waiting. On restart it finds that message in the channel and does not post it again."""
+    fast_fake.delay_next("POST", "/webhooks/*", 60, skip=3)
+    await start_replay(fast_fake, "Café Zürich")
+    await until(lambda: len(replayed(fast_fake)) == 4, "the 4th message", proc=bot)
+    bot.kill()
+    await bot.start()
+    await until(lambda: "Finished" in status(fast_fake), "the replay to finish", proc=bot)
+    assert_each_comment_once_in_order(fast_fake, CAFE)
+    assert "comment 4 was in flight at shutdown; 1 of its 1 messages were already posted" in bot.log()
+
+
+@pytest.mark.parametrize("kill_after", [2, 6])
+async def test_kill_9_at_any_moment_neither_duplicates_nor_skips(bot, fast_fake, kill_after):
+    """Lighthouse has a comment long enough for several messages: killing mid-way through it is covered too."""
+    await start_replay(fast_fake, "Lighthouse")
+    await until(lambda: len(replayed(fast_fake)) >= kill_after, f"{kill_after} messages", proc=bot)
+    bot.kill()
+    await bot.start()
+    await until(lambda: "Finished" in status(fast_fake), "the replay to finish", proc=bot)
+    assert comment_numbers(fast_fake) == [c.number for c in LIGHTHOUSE.comments]
+    long_parts = [m for m in replayed(fast_fake) if m.name == "weather_nerd_1987"]
+    assert len(long_parts) == len({m.content for m in long_parts}), "no part of the long comment twice"
+
+
+async def test_server_errors_and_429s_are_retried_without_duplicates(bot, fast_fake):
+    fast_fake.fail_next("POST", "/webhooks/*", status=503, times=2, skip=2)  # discord.py does not retry 503
+    fast_fake.fail_next("POST", "/webhooks/*", status=500, times=1, skip=5)
+    await start_replay(fast_fake, "Café Zürich")
+    await until(lambda: "Finished" in status(fast_fake), "the replay to finish", proc=bot)
+    assert_each_comment_once_in_order(fast_fake, CAFE)
+    statuses = [r.status for r in fast_fake.requests_to("POST", "/webhooks/*")]
+    assert statuses.count(503) == 2 and statuses.count(500) == 1 and statuses.count(200) == 10
+
+
+async def test_a_permission_taken_away_pauses_and_says_which(bot, fast_fake):
+    """Without webhooks the bot posts itself; take Send Messages away mid-replay, then give it back."""
+    await fast_fake.slash(fast_fake.admin, "config set", webhooks=False)
+    channel = fast_fake.text_channel
+    answer = await fast_fake.slash(fast_fake.admin, "replay start", thread="Café Zürich", pace="0.5")
+    assert answer.texts()[0].startswith("Replaying")
+    await until(lambda: len(fast_fake.channel_messages()) >= 4, "a few comments", proc=bot)
+    await fast_fake.revoke(channel, "send_messages")
+    # Without Send Messages Discord also withholds Embed Links; the log and the status message name both.
+    await until(lambda: "paused: I am missing Send Messages, Embed Links in #general" in bot.log(), "the pause",
+                proc=bot)
+    await until(lambda: "⏸ Paused" in fast_fake.channel_messages()[0].content
+                and "I am missing Send Messages, Embed Links" in fast_fake.channel_messages()[0].content,
+                "the status to show the reason", proc=bot)
+    await fast_fake.restore(channel)
+    resumed = await fast_fake.slash(fast_fake.admin, "replay resume")
+    assert resumed.texts() == ["Resumed."]
+    await until(lambda: "Finished" in fast_fake.channel_messages()[0].content, "the replay to finish", proc=bot)
+    authors = [m.embeds[0]["author"]["name"] for m in fast_fake.channel_messages() if m.embeds]
+    assert authors == [c.author for c in CAFE.comments], "each comment once, in order, after the pause"
+
+
+async def test_a_deleted_channel_ends_the_replay_cleanly(bot, fast_fake):
+    other = fast_fake.add_channel("doomed")
+    await fast_fake.dispatch("CHANNEL_CREATE", fast_fake.channels[other])
+    await start_replay(fast_fake, "Lighthouse", pace="1", channel=str(other))
+    await until(lambda: len(replayed(fast_fake, other)) >= 2, "two comments", proc=bot)
+    await fast_fake.delete_channel(other)
+    await until(lambda: "failed (Replay ended: the channel was deleted" in bot.log(), "the replay to end", proc=bot)
+    answer = await fast_fake.slash(fast_fake.member, "thread list")
+    assert answer.response is not None, "the bot still answers"
+    assert "Traceback" not in bot.log()
