@@ -1,19 +1,23 @@
 """Per-channel send budget. Discord does not announce its per-channel webhook limit (30 messages per 60 s); it
 only answers 429 once the limit is crossed. So each channel paces itself: at most ``limit`` sends in any
-``period``, which also keeps every fixed window Discord may use within the limit."""
+``period``, which also keeps every fixed window Discord may use within the limit.
+
+A send's slot is dated by when its *answer* came back, which is after Discord counted it: however the
+network delays requests, they cannot arrive bunched into one window. No safety margin is needed."""
 
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 _SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*s?\s*$")
-# Requests reach Discord a little later or sooner than they leave: keep a small margin on the window.
-MARGIN = 0.02
+_IN_FLIGHT = math.inf
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,24 +41,30 @@ class ChannelBudget:
     def __init__(self, spec: BudgetSpec, clock: Callable[[], float] = time.monotonic):
         self.spec = spec
         self.clock = clock
-        self._sent: deque[float] = deque()
+        self._slots: deque[list[float]] = deque()  # [answered at], or in flight
         self._lock = asyncio.Lock()
 
     def wait_needed(self) -> float:
         now = self.clock()
-        period = self.spec.period * (1 + MARGIN)
-        while self._sent and now - self._sent[0] >= period:
-            self._sent.popleft()
-        if len(self._sent) < self.spec.limit:
+        while self._slots and now - self._slots[0][0] >= self.spec.period:
+            self._slots.popleft()
+        if len(self._slots) < self.spec.limit:
             return 0.0
-        return self._sent[0] + period - now
+        oldest = self._slots[0][0]
+        return 0.01 if oldest == _IN_FLIGHT else oldest + self.spec.period - now
 
-    async def acquire(self) -> None:
-        """Wait until one more send fits in the budget, and count it."""
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Wait until one more send fits in the budget; hold the slot while sending."""
         async with self._lock:
             while (wait := self.wait_needed()) > 0:  # noqa: ASYNC110 (waiting on the clock, not on an event)
                 await asyncio.sleep(wait)
-            self._sent.append(self.clock())
+            slot = [_IN_FLIGHT]
+            self._slots.append(slot)
+        try:
+            yield
+        finally:
+            slot[0] = self.clock()
 
 
 class Budgets:

@@ -19,6 +19,7 @@ from rich.table import Table
 from bot.export import export_thread
 from bot.importer import import_paths, thread_files
 from bot.parser import ThreadFileError, load_thread_file
+from bot.sandbox import SandboxUnavailable, run_sandbox
 from bot.service import TokenRejected, force_sync, serve
 from bot.settings import Settings, SettingsError
 from bot.terminal import preview_thread, reply_tree
@@ -284,11 +285,12 @@ async def status() -> None:
 @main.command()
 @click.option("--seeds", type=click.Path(path_type=Path), default=Path("seeds"), show_default=True,
               help="Folder of thread files imported before starting.")
-@click.option("--pace", type=float, default=0.3, show_default=True,
-              help="Seconds between comments in the terminal replay (when no DISCORD_TOKEN is set).")
+@click.option("--terminal", is_flag=True, help="Without DISCORD_TOKEN: replay in the terminal instead of the sandbox.")
+@click.option("--pace", type=float, default=0.3, show_default=True, help="Seconds between comments (--terminal).")
+@click.option("--port", type=int, default=None, help="Sandbox port on 127.0.0.1 (default: any free one).")
 @run_async
-async def run(seeds: Path, pace: float) -> None:
-    """Import the seeds, then start the bot (with DISCORD_TOKEN) or show a replay in the terminal (without)."""
+async def run(seeds: Path, terminal: bool, pace: float, port: int | None) -> None:
+    """Import the seeds, then start the bot: in Discord with DISCORD_TOKEN, else in the local sandbox."""
     settings = _settings()
     store = await _open_store(settings)
     try:
@@ -310,15 +312,41 @@ async def run(seeds: Path, pace: float) -> None:
         except TokenRejected as exc:
             raise UserError(str(exc)) from None
         return
-    if first is not None:
-        out.rule("[bold]Replay preview[/]: what the bot posts in Discord")
-        preview_thread(out, first, pace=pace)
-        out.rule()
-    out.print(
-        "No DISCORD_TOKEN is configured, so this was a terminal preview.\n"
-        "To run in Discord: copy .env.example to .env, set DISCORD_TOKEN to your bot's token "
-        "(https://discord.com/developers/applications), and run this command again."
-    )
+    if terminal:
+        if first is not None:
+            out.rule("[bold]Replay preview[/]: what the bot posts in Discord")
+            preview_thread(out, first, pace=pace)
+            out.rule()
+        out.print(CONNECT_HINT)
+        return
+    await _sandbox(settings, port)
+
+
+CONNECT_HINT = (
+    "To run in a real Discord server: copy .env.example to .env, set DISCORD_TOKEN to your bot's token "
+    "(https://discord.com/developers/applications -> your app -> Bot -> Reset Token; invite the bot with the "
+    "bot and applications.commands scopes), then run `make run` again."
+)
+
+
+async def _sandbox(settings: Settings, port: int | None) -> None:
+    def ready(url: str) -> None:
+        out.print(f"\n[bold green]Rethread sandbox[/] (no DISCORD_TOKEN set, so Discord is simulated locally)\n"
+                  f"Open [bold]{url}[/] in a browser and try [bold]/article post[/], then [bold]/replay start[/] "
+                  f"(pace 0 is fastest).\nPress Ctrl-C to stop.\n\n{CONNECT_HINT}\n")
+
+    try:
+        await run_sandbox(settings, port=port, on_ready=ready)
+    except SandboxUnavailable as exc:
+        raise UserError(str(exc)) from None
+
+
+@main.command()
+@click.option("--port", type=int, default=None, help="Port on 127.0.0.1 (default: any free one).")
+@run_async
+async def sandbox(port: int | None) -> None:
+    """Run the bot in a local simulated Discord (SimCord's preview page): no token needed."""
+    await _sandbox(_settings(), port)
 
 
 @main.command()

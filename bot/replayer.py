@@ -154,8 +154,10 @@ class ReplayRunner:
                 if part in done:
                     continue
                 if self.poster.use_webhooks:
-                    await self.manager.budgets[self.channel_id].acquire()
-                message_id = await self.poster.send_part(posted, part)
+                    async with self.manager.budgets[self.channel_id].slot():
+                        message_id = await self.poster.send_part(posted, part)
+                else:
+                    message_id = await self.poster.send_part(posted, part)  # announced limits: discord.py paces
                 await self.replays.record_post(replay.id, comment.number, part, message_id)
         await self.replays.finish_comment(replay.id, comment.number)
 

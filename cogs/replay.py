@@ -36,7 +36,8 @@ async def comment_choices(interaction: discord.Interaction, current: str) -> lis
         return []
     out = []
     for comment in thread.comments:
-        label = f"{comment.number} · {comment.author}: {comment.text[:60]}".replace("\n", " ")
+        words = " ".join(comment.text.split())
+        label = f"{comment.number} · {comment.author}: {words[:60].rstrip()}{'…' if len(words) > 60 else ''}"
         if not current or str(comment.number).startswith(current) or current.lower() in label.lower():
             out.append(app_commands.Choice(name=label[:100], value=comment.number))
         if len(out) == 25:

@@ -89,10 +89,11 @@ def test_preview_shows_authors_quotes_and_replies_in_order(cli):
     assert "not verified · Jan 9, 2026 10:05 AM" in out
 
 
-def test_run_without_a_token_imports_seeds_previews_and_explains(cli, tmp_path):
-    result = cli("run", "--seeds", str(ROOT / "seeds"), "--pace", "0")
+def test_run_terminal_without_a_token_imports_seeds_previews_and_explains(cli, tmp_path):
+    result = cli("run", "--seeds", str(ROOT / "seeds"), "--terminal", "--pace", "0")
     assert result.returncode == 0, result.stderr
     assert f"seeds: {len(DEMO_SEEDS)} new" in result.stdout
+    assert "Replay preview" in result.stdout and "Gus 'the Rook' Malone" in result.stdout
     assert "DISCORD_TOKEN" in result.stdout and ".env.example" in result.stdout
 
 

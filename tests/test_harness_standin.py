@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 
 import aiohttp
 import discord
@@ -210,3 +212,25 @@ async def test_503_is_not_retried_by_discord_py(client, fake_discord):
     with pytest.raises(discord.DiscordServerError):
         await client.send_message(fake_discord.text_channel,
                                   params=discord.http.handle_message_parameters(content="x"))
+
+
+async def test_dev_guild_sync_at_every_start_and_forced_sync(fake_discord, tmp_path):
+    from tests.harness.botprocess import BotProcess
+
+    proc = BotProcess(fake_discord, tmp_path, env={"DEV_GUILD_ID": str(fake_discord.guild_id)})
+    await proc.start()
+    proc.kill()
+    guild_syncs = fake_discord.requests_to("PUT", f"/applications/*/guilds/{fake_discord.guild_id}/commands")
+    assert len(guild_syncs) == 1 and not global_syncs(fake_discord)
+
+    env = {**proc._env(), "DEV_GUILD_ID": ""}
+    for _ in range(2):  # `rethread sync` syncs even when nothing changed
+        result = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot", "sync"], env=env,
+                                         capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0 and "slash commands synced" in result.stdout, result.stderr
+    assert len(global_syncs(fake_discord)) == 2
+    assert fake_discord.identifies == 1, "sync logs in over REST only"
+
+
+def global_syncs(fake: FakeDiscord):
+    return [r for r in fake.requests_to("PUT", "/applications/*/commands") if "/guilds/" not in r.path]

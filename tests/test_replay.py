@@ -144,3 +144,25 @@ async def test_one_replay_per_channel_and_many_channels_at_once(world):
     lighthouse = [m.author.display_name for m in other.history(viewer=world.member) if m.webhook_id]
     assert cafe == [webhook_name(c.author) for c in cafe_thread().comments]
     assert lighthouse[0] == "Fiona Moir-Hastings" and lighthouse[-1] == "Ravi" and "Jürgen Weiß" in lighthouse
+
+
+async def test_from_comment_autocomplete_and_start(world):
+    thread_id = next(t.id for t in await world.env.bot.store.threads() if t.title.startswith("Café"))
+    choices = await world.admin.autocomplete(world.text, "replay start", "from_comment", "Quiet",
+                                             thread=str(thread_id))
+    assert [c["name"] for c in choices] == ["8 · Quiet Reader: I proposed to my wife at the window table in 1991. She said…"]
+    await world.slash("replay start", as_admin=True, thread=str(thread_id), pace="0", from_comment=8)
+    await world.env.advance_time(60)
+    assert [m.author.display_name for m in replayed(world)] == ["Quiet Reader", "Nadia Haddad", "Zoë_Ş"]
+    status = next(m for m in world.messages() if not m.webhook_id)
+    assert "3/3" in status.content and "Finished" in status.content
+
+
+async def test_bad_options_are_explained(world):
+    bad_pace = await world.slash("replay start", as_admin=True, thread="Café", pace="whenever")
+    assert "is not a pace" in bad_pace.response.content
+    too_far = await world.slash("replay start", as_admin=True, thread="Café", from_comment=99)
+    assert too_far.response.content == "That thread has 10 comments; choose a number from 1 to 10."
+    nothing = await world.slash("replay pause", as_admin=True)
+    assert nothing.response.content.startswith("There is no replay running in this channel")
+    assert len(simcord.assert_error(world.env, UserError).args) == 1

@@ -60,19 +60,24 @@ class RateLimits:
             window = self.windows[key] = Window(spec[0], spec[1] * self.scale, start=self.clock())
         return window
 
-    def check(self, method: str, path: str, *, channel_id: int | None) -> Verdict:
-        """Count this request against every bucket it belongs to, and say whether it is served."""
+    def check(self, method: str, path: str, *, channel_id: int | None, authenticated: bool) -> Verdict:
+        """Count this request against every bucket it belongs to, and say whether it is served.
+
+        The global limit counts bot-authenticated requests only: webhook executions (the token is in the URL)
+        and interaction callbacks are not bound by it, as on Discord."""
         if not self.enabled:
             return Verdict()
         now = self.clock()
         verdict = Verdict()
-        glob = self._window(("global",), GLOBAL)
-        glob.roll(now)
-        if glob.count >= glob.limit:
-            self.served_429["global"] += 1
-            return Verdict({"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"},
-                           retry_after=glob.reset_after(now), is_global=True, scope="global")
         parts = path.strip("/").split("/")
+        if authenticated and parts[0] != "interactions":
+            glob = self._window(("global",), GLOBAL)
+            glob.roll(now)
+            if glob.count >= glob.limit:
+                self.served_429["global"] += 1
+                return Verdict({"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"},
+                               retry_after=glob.reset_after(now), is_global=True, scope="global")
+            glob.count += 1
         announced: tuple[str, tuple, tuple[int, float]] | None = None
         hidden: tuple[str, tuple, tuple[int, float]] | None = None
         if method == "POST" and len(parts) == 3 and parts[0] == "channels" and parts[2] == "messages":
@@ -80,7 +85,6 @@ class RateLimits:
         elif method == "POST" and len(parts) == 3 and parts[0] == "webhooks" and channel_id is not None:
             announced = ("webhook", ("webhook", parts[1]), WEBHOOK_EXECUTE)
             hidden = ("webhook_channel", ("webhook_channel", channel_id), WEBHOOK_CHANNEL)
-        glob.count += 1
         if announced is None:
             return verdict
         kind, key, spec = announced

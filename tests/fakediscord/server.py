@@ -32,6 +32,7 @@ BOT_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 29) | (1
 PERMISSION_BITS = {"send_messages": 1 << 11, "manage_webhooks": 1 << 29, "embed_links": 1 << 14,
                    "create_public_threads": 1 << 35, "send_polls": 1 << 49}
 PERMISSION_NAMES = set(PERMISSION_BITS)
+GUILD_MESSAGES_INTENT = 1 << 9
 
 
 @dataclass
@@ -72,6 +73,8 @@ class InteractionRecord:
     id: int
     token: str
     channel_id: int
+    created: float = field(default_factory=time.monotonic)
+    answered_at: float | None = None
     callbacks: list[dict] = field(default_factory=list)
     followups: list[dict] = field(default_factory=list)
     answered: asyncio.Event = field(default_factory=asyncio.Event)
@@ -253,6 +256,8 @@ class FakeDiscord:
         session = self._session
         if session is None:
             return
+        if event.startswith("MESSAGE_") and not session["intents"] & GUILD_MESSAGES_INTENT:
+            return  # as Discord: message events only for bots that asked for them
         session["seq"] += 1
         payload = {"op": 0, "t": event, "s": session["seq"], "d": data}
         session["events"].append(payload)
@@ -328,7 +333,7 @@ class FakeDiscord:
             await ws.close(code=4004, message=b"Authentication failed")
             return
         self.identifies += 1
-        self._session = {"id": secrets.token_hex(8), "seq": 0, "events": []}
+        self._session = {"id": secrets.token_hex(8), "seq": 0, "events": [], "intents": int(data.get("intents", 0))}
         await self.dispatch("READY", {
             "v": 10, "user": self.bot_user, "guilds": [{"id": str(self.guild_id), "unavailable": True}],
             "session_id": self._session["id"], "resume_gateway_url": self.gateway_url, "shard": [0, 1],
@@ -388,7 +393,8 @@ class FakeDiscord:
 
     async def _handle(self, request: web.Request, path: str, body: Any) -> web.Response:
         channel_id = self._webhook_channel(path)
-        verdict = self.limits.check(request.method, path, channel_id=channel_id)
+        verdict = self.limits.check(request.method, path, channel_id=channel_id,
+                                    authenticated="Authorization" in request.headers)
         if verdict.retry_after is not None:
             headers = {**verdict.headers, "Via": "1.1 google", "Retry-After": retry_after_header(verdict.retry_after)}
             return _json({"message": "You are being rate limited.", "retry_after": round(verdict.retry_after, 3),
@@ -592,6 +598,7 @@ class FakeDiscord:
         if record.callbacks:
             raise DiscordError(400, 40060, "Interaction has already been acknowledged.")
         record.callbacks.append(body)
+        record.answered_at = time.monotonic()
         kind, data = body.get("type"), body.get("data") or {}
         response: dict[str, Any] = {"interaction": {"id": interaction_id, "type": 2,
                                                     "response_message_loading": kind == 5,

@@ -1,0 +1,153 @@
+"""Replay benchmark: the bot as its own process against the stand-in with Discord's limits enforced.
+
+    python bench/replay.py [--comments 300] [--channels 20] [--scale 0.05]
+
+Discord's windows are scaled down by --scale (0.05: 30 webhook messages per 3 s instead of per 60 s), and the
+bot's own per-channel budget is scaled the same way: the ratios are what count.
+
+1. One 300-comment replay at the fastest pace: throughput against the enforced per-channel limit, 429s
+   served, bot CPU (share of one core) and peak RSS.
+2. The same replay in 20 channels at once.
+3. 200 slash commands sent at once: time to answer, p50/p99 (Discord's deadline is 3 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.ingest import thread_text  # noqa: E402
+from tests.fakediscord import FakeDiscord  # noqa: E402
+from tests.fakediscord.limits import WEBHOOK_CHANNEL  # noqa: E402
+from tests.harness.botprocess import BotProcess  # noqa: E402
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Sampler:
+    """Peak RSS of the bot process, sampled while it works."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak = pid, 0.0
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            self.peak = max(self.peak, rss_mb(self.pid))
+            await asyncio.sleep(0.1)
+
+    def stop(self) -> float:
+        self.task.cancel()
+        return self.peak
+
+
+async def replay_in(fake: FakeDiscord, channels: list[int]) -> float:
+    """Start the replay in every channel at once; returns the wall time until the last message."""
+    start = time.monotonic()
+    await asyncio.gather(*(fake.slash(fake.admin, "replay start", thread="Synthetic", pace="0", channel_id=c)
+                           for c in channels))
+    while not all(any("Finished" in m.content for m in fake.channel_messages(c) if not m.webhook_id)
+                  for c in channels):
+        await asyncio.sleep(0.05)
+    return time.monotonic() - start
+
+
+def ideal_seconds(messages: int, limit: int, period: float) -> float:
+    """The least time the enforced limit allows: a full window at once, then one window per `limit` more."""
+    return (math.ceil(messages / limit) - 1) * period
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--comments", type=int, default=300)
+    parser.add_argument("--channels", type=int, default=20)
+    parser.add_argument("--scale", type=float, default=0.05)
+    parser.add_argument("--commands", type=int, default=200)
+    args = parser.parse_args()
+
+    limit, period = WEBHOOK_CHANNEL[0], WEBHOOK_CHANNEL[1] * args.scale
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        seeds = workdir / "seeds"
+        seeds.mkdir()
+        import random
+
+        text = thread_text(random.Random(7), 0, args.comments).replace("Synthetic story 0", "Synthetic replay", 1)
+        # Short comments, so that each is one message and the figures count messages and comments alike.
+        (seeds / "synthetic.txt").write_text(text, encoding="utf-8")
+
+        fake = await FakeDiscord(scale=args.scale).start()
+        channels = [fake.text_channel] + [fake.add_channel(f"room-{i}") for i in range(1, args.channels)]
+        bot = BotProcess(fake, workdir, seeds=seeds, env={"RETHREAD_WEBHOOK_BUDGET": f"{limit}/{period:g}",
+                                                           "LOG_LEVEL": "WARNING"})
+        await bot.start(timeout=60)
+        await asyncio.sleep(2.5)  # on_ready waits for guilds; let the start-up settle before measuring
+        pid = bot.proc.pid
+        print(f"limits scaled x{args.scale}: {limit} webhook messages per {period:g} s per channel; "
+              f"{args.comments} comments per replay")
+
+        # 1. One channel.
+        sampler = Sampler(pid)
+        cpu0 = cpu_seconds(pid)
+        wall = await replay_in(fake, channels[:1])
+        cpu = cpu_seconds(pid) - cpu0
+        peak = sampler.stop()
+        sent = sum(1 for m in fake.channel_messages(channels[0]) if m.webhook_id)
+        ideal = ideal_seconds(sent, limit, period)
+        print(f"1 channel : {sent} messages in {wall:.2f} s; the limit allows it in {ideal:.2f} s "
+              f"-> throughput {100 * ideal / wall:.1f}% of the limit; 429s served: {fake.limits.total_429}; "
+              f"bot CPU {100 * cpu / wall:.1f}% of one core; peak RSS {peak:.0f} MB")
+
+        # 2. Many channels at once (the first channel already has its replay: use the others plus a new one).
+        more = [*channels[1:], fake.add_channel("room-extra")]
+        await fake.dispatch("CHANNEL_CREATE", fake.channels[more[-1]])
+        before_429 = fake.limits.total_429
+        sampler = Sampler(pid)
+        cpu0 = cpu_seconds(pid)
+        wall = await replay_in(fake, more)
+        sent = sum(1 for c in more for m in fake.channel_messages(c) if m.webhook_id)
+        cpu = cpu_seconds(pid) - cpu0
+        peak = sampler.stop()
+        ideal = ideal_seconds(sent // len(more), limit, period)
+        print(f"{len(more)} channels: {sent} messages in {wall:.2f} s; each channel's limit "
+              f"allows its share in {ideal:.2f} s -> throughput {100 * ideal / wall:.1f}% of the limit per channel; "
+              f"429s served: {fake.limits.total_429 - before_429} {dict(fake.limits.served_429)}; "
+              f"bot CPU {100 * cpu / wall:.1f}% of one core; "
+              f"peak RSS {peak:.0f} MB")
+
+        # 3. Slash commands at once.
+        records = await asyncio.gather(*(fake.slash(fake.member, "thread list") for _ in range(args.commands)))
+        latencies = sorted((r.answered_at - r.created) * 1000 for r in records)
+        p50 = statistics.median(latencies)
+        p99 = latencies[max(0, math.ceil(0.99 * len(latencies)) - 1)]
+        print(f"{args.commands} slash commands at once: all answered; p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
+              f"max {latencies[-1]:.0f} ms (Discord's deadline: 3000 ms)")
+
+        await bot.stop()
+        await fake.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
