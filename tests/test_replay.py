@@ -150,7 +150,8 @@ async def test_from_comment_autocomplete_and_start(world):
     thread_id = next(t.id for t in await world.env.bot.store.threads() if t.title.startswith("Café"))
     choices = await world.admin.autocomplete(world.text, "replay start", "from_comment", "Quiet",
                                              thread=str(thread_id))
-    assert [c["name"] for c in choices] == ["8 · Quiet Reader: I proposed to my wife at the window table in 1991. She said…"]
+    assert [c["name"] for c in choices] == [
+        "8 · Quiet Reader: I proposed to my wife at the window table in 1991. She said…"]
     await world.slash("replay start", as_admin=True, thread=str(thread_id), pace="0", from_comment=8)
     await world.env.advance_time(60)
     assert [m.author.display_name for m in replayed(world)] == ["Quiet Reader", "Nadia Haddad", "Zoë_Ş"]
