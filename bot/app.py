@@ -48,6 +48,7 @@ class RethreadBot(commands.Bot):
         self.force_sync = force_sync
         self.store: Store | None = None
         self.replays = ReplayManager(self, Budgets(settings.webhook_budget))
+        self._resume_task: asyncio.Task | None = None
 
     async def login(self, token: str) -> None:
         use_api_base(self.settings.api_base)

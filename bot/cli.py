@@ -32,7 +32,7 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # one line per message, whatever the width
 
 
-class UserError(click.ClickException):
+class CliError(click.ClickException):
     """A problem the user can fix: printed as one line, exit status 1, never a traceback."""
 
     def show(self, file: Any = None) -> None:
@@ -43,7 +43,7 @@ def _settings() -> Settings:
     try:
         return Settings.from_env()
     except SettingsError as exc:
-        raise UserError(str(exc)) from None
+        raise CliError(str(exc)) from None
 
 
 def run_async(fn: Callable[..., Awaitable[T]]) -> Callable[..., T]:
@@ -54,7 +54,7 @@ def run_async(fn: Callable[..., Awaitable[T]]) -> Callable[..., T]:
         try:
             return asyncio.run(fn(*args, **kwargs))
         except (ThreadFileError, MigrationError) as exc:
-            raise UserError(str(exc)) from None
+            raise CliError(str(exc)) from None
 
     return wrapper
 
@@ -65,7 +65,7 @@ async def _open_store(settings: Settings) -> Store:
     except MigrationError:
         raise
     except Exception as exc:  # an unreadable or non-SQLite file: say so plainly
-        raise UserError(f"cannot open the database {settings.db_path}: {exc}") from None
+        raise CliError(f"cannot open the database {settings.db_path}: {exc}") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -89,7 +89,7 @@ def parse(file: Path, as_json: bool) -> None:
     try:
         loaded = load_thread_file(file, settings.max_file_bytes)
     except ThreadFileError as exc:
-        raise UserError(str(exc)) from None
+        raise CliError(str(exc)) from None
     for warning in loaded.thread.warnings:
         err.print(f"[yellow]warning:[/] {warning}")
     thread = loaded.thread
@@ -113,7 +113,7 @@ async def import_(paths: tuple[Path, ...]) -> None:
     settings = _settings()
     files = list(thread_files(paths))
     if not files:
-        raise UserError("no thread files found in " + ", ".join(map(str, paths)))
+        raise CliError("no thread files found in " + ", ".join(map(str, paths)))
     store = await _open_store(settings)
     try:
         progress = Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -162,7 +162,7 @@ async def _stored_thread(store: Store, thread_id: int, revision: int | None = No
     thread = await store.load_thread(thread_id, revision)
     if thread is None:
         what = f"thread {thread_id}" + (f" revision {revision}" if revision else "")
-        raise UserError(f"no {what} in {store.path}; see `rethread threads`")
+        raise CliError(f"no {what} in {store.path}; see `rethread threads`")
     return thread
 
 
@@ -208,7 +208,7 @@ async def search(query: str, limit: int) -> None:
     try:
         hits = await store.search_comments(query, limit)
     except Exception as exc:
-        raise UserError(f"cannot search for {query!r}: {exc}") from None
+        raise CliError(f"cannot search for {query!r}: {exc}") from None
     finally:
         await store.close()
     for thread_id, number, author, snippet in hits:
@@ -310,7 +310,7 @@ async def run(seeds: Path, terminal: bool, pace: float, port: int | None) -> Non
         try:
             await serve(settings)
         except TokenRejected as exc:
-            raise UserError(str(exc)) from None
+            raise CliError(str(exc)) from None
         return
     if terminal:
         if first is not None:
@@ -338,7 +338,7 @@ async def _sandbox(settings: Settings, port: int | None) -> None:
     try:
         await run_sandbox(settings, port=port, on_ready=ready)
     except SandboxUnavailable as exc:
-        raise UserError(str(exc)) from None
+        raise CliError(str(exc)) from None
 
 
 @main.command()
@@ -355,9 +355,9 @@ async def sync() -> None:
     """Sync the slash commands with Discord now (normally done at start-up, only when they changed)."""
     settings = _settings()
     if not settings.discord_token:
-        raise UserError("set DISCORD_TOKEN (in .env or the environment) to sync commands")
+        raise CliError("set DISCORD_TOKEN (in .env or the environment) to sync commands")
     try:
         await force_sync(settings)
     except TokenRejected as exc:
-        raise UserError(str(exc)) from None
+        raise CliError(str(exc)) from None
     out.print("slash commands synced" + (f" to guild {settings.dev_guild_id}" if settings.dev_guild_id else ""))

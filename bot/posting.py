@@ -56,7 +56,7 @@ class ChannelPoster:
 
     async def prepare(self) -> None:
         if self.use_webhooks and self.webhook is None:
-            self.webhook = await self._call(self._find_or_create_webhook)
+            self.webhook = await self.call(self._find_or_create_webhook)
 
     async def _find_or_create_webhook(self) -> discord.Webhook:
         saved = await self.replays.webhook(self.channel.id)
@@ -75,12 +75,12 @@ class ChannelPoster:
         """Post one message of a comment; returns its id."""
         content = posted.contents[part]
         if self.use_webhooks:
-            message = await self._call(self.webhook.send, content, username=posted.username,
+            message = await self.call(self.webhook.send, content, username=posted.username,
                                        avatar_url=posted.avatar_url, allowed_mentions=NO_MENTIONS, wait=True)
         else:
             embed = discord.Embed(description=content, colour=discord.Colour.light_grey())
             embed.set_author(name=posted.username, icon_url=posted.avatar_url)
-            message = await self._call(self.channel.send, embed=embed, allowed_mentions=NO_MENTIONS)
+            message = await self.call(self.channel.send, embed=embed, allowed_mentions=NO_MENTIONS)
         return message.id
 
     async def recent(self, after: int | None, limit: int = 50) -> list[SentMessage]:
@@ -96,7 +96,7 @@ class ChannelPoster:
             found.append(SentMessage(message.id, content, from_us))
         return found
 
-    async def _call(self, fn, *args, **kwargs):
+    async def call(self, fn, *args, **kwargs):
         """Call Discord, retrying server errors and dropped connections with backoff; turn a missing permission
         into :class:`ReplayBlocked` and a deleted channel or webhook into :class:`ChannelGone`."""
         for attempt in range(RETRIES):

@@ -183,8 +183,8 @@ class ReplayRunner:
     # -- status and endings ---------------------------------------------------------------------------------
 
     async def _post_status(self, replay: Replay) -> None:
-        message = await self.poster._call(self.channel.send, status_text(replay, self.title, parse_pace(replay.pace)),
-                                          view=controls_view(replay))
+        message = await self.poster.call(self.channel.send, status_text(replay, self.title, parse_pace(replay.pace)),
+                                         view=controls_view(replay))
         await self.replays.set_status_message(replay.id, message.id)
 
     def refresh_status(self, *, now: bool = False) -> None:
@@ -205,10 +205,9 @@ class ReplayRunner:
     async def _end(self, state: str, note: str | None) -> None:
         await self.replays.set_state(self.replay_id, state, note)
         log.info("replay %s in channel %s: %s%s", self.replay_id, self.channel_id, state, f" ({note})" if note else "")
-        if state != "failed" or "deleted" not in (note or ""):
-            self.refresh_status(now=True)
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._status_task
+        self.refresh_status(now=True)  # a deleted channel just makes this edit fail, which is logged
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._status_task
 
     async def _block(self, reason: str) -> None:
         note = f"Paused: {reason}. Grant it, then use /replay resume."
@@ -248,10 +247,11 @@ class ReplayManager:
         return False
 
     async def resume_all(self) -> None:
-        """After a restart: pick up every replay that was running or paused."""
+        """After a restart: pick up every replay that was running. (A paused one needs no task until resumed;
+        its runner then settles any comment that was in flight.)"""
         await self.bot.wait_until_ready()
         for replay in await self.bot.store.replays.all_live():
-            if replay.channel_id not in self.runners:
+            if replay.state == "running" and replay.channel_id not in self.runners:
                 log.info("resuming replay %s in channel %s at comment %s", replay.id, replay.channel_id,
                          replay.in_flight or replay.next_number)
                 self.launch(replay)

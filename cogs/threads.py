@@ -54,10 +54,7 @@ class Threads(commands.GroupCog, group_name="thread", group_description="Browse 
     @app_commands.command(name="search", description="Search every imported comment")
     @app_commands.describe(query="Words to look for (\"a phrase\" works too)")
     async def search(self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 200]) -> None:
-        try:
-            hits = await store_of(interaction).search_comments(_fts_query(query), limit=10)
-        except Exception:
-            hits = []
+        hits = await store_of(interaction).search_comments(_fts_query(query), limit=10)
         if not hits:
             await interaction.response.send_message(f"No comment mentions “{query}”.", ephemeral=True)
             return

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,8 +37,10 @@ class Change:
 
 
 class GuildConfig:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: aiosqlite.Connection,
+                 transaction: Callable[[], AbstractAsyncContextManager[aiosqlite.Connection]]):
         self.conn = conn
+        self.transaction = transaction
 
     async def get(self, guild_id: int) -> GuildSettings:
         async with self.conn.execute("SELECT key, value FROM guild_settings WHERE guild_id = ?", (guild_id,)) as cur:
@@ -54,27 +58,22 @@ class GuildConfig:
         changes = [Change(k, getattr(current, k), v) for k, v in values.items() if getattr(current, k) != v]
         if not changes:
             return []
-        await self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        async with self.transaction() as conn:
             for change in changes:
                 default = getattr(DEFAULTS, change.key)
                 new_json = None if change.new == default else json.dumps(_jsonable(change.new))
                 if new_json is None:
-                    await self.conn.execute("DELETE FROM guild_settings WHERE guild_id = ? AND key = ?",
-                                            (guild_id, change.key))
+                    await conn.execute("DELETE FROM guild_settings WHERE guild_id = ? AND key = ?",
+                                       (guild_id, change.key))
                 else:
-                    await self.conn.execute(
+                    await conn.execute(
                         "INSERT INTO guild_settings (guild_id, key, value) VALUES (?, ?, ?)"
                         " ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
                         (guild_id, change.key, new_json))
                 old_json = None if change.old == default else json.dumps(_jsonable(change.old))
-                await self.conn.execute(
+                await conn.execute(
                     "INSERT INTO settings_log (guild_id, user_id, key, old_value, new_value) VALUES (?, ?, ?, ?, ?)",
                     (guild_id, user_id, change.key, old_json, new_json))
-            await self.conn.execute("COMMIT")
-        except BaseException:
-            await self.conn.execute("ROLLBACK")
-            raise
         return changes
 
     async def reset(self, guild_id: int, user_id: int, key: str) -> list[Change]:

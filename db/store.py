@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -75,6 +78,21 @@ def _comment_from_row(row: aiosqlite.Row) -> Comment:
     )
 
 
+async def _connect(path: Path) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)  # autocommit; transactions say BEGIN themselves
+    conn.row_factory = aiosqlite.Row
+    try:
+        # As a script: PRAGMA journal_mode answers with a row, and an unread row would leave a statement open,
+        # which makes any later COMMIT on this connection fail.
+        # WAL + synchronous NORMAL: durable at checkpoints, never a torn database.
+        await conn.executescript("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
+                                 " PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
 def slug_for(path: str | Path) -> str:
     return Path(path).stem.strip().lower() or "thread"
 
@@ -83,23 +101,19 @@ class Store:
     """All database access. Open with :meth:`open` (which migrates), close with :meth:`close`."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path):
-        self.conn = conn
+        self.conn = conn  # shared, autocommit: one statement at a time from any task
         self.path = path
-        self.config = GuildConfig(conn)
+        self._writer: aiosqlite.Connection | None = None
+        self._writer_lock = asyncio.Lock()
+        self.config = GuildConfig(conn, self.transaction)
         self.replays = ReplayStore(conn)
 
     @classmethod
     async def open(cls, path: str | Path, *, migrate_schema: bool = True) -> Store:
         path = Path(path)
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)  # explicit BEGIN/COMMIT below
-        conn.row_factory = aiosqlite.Row
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await _connect(path)
         try:
-            await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable at checkpoints, no torn DB
-            await conn.execute("PRAGMA busy_timeout = 5000")
             if migrate_schema:
                 await migrate(conn)
         except BaseException:
@@ -108,7 +122,27 @@ class Store:
         return cls(conn, path)
 
     async def close(self) -> None:
+        if self._writer is not None:
+            await self._writer.close()
+            self._writer = None
         await self.conn.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A multi-statement write, all or nothing, on a connection of its own: statements other tasks run
+        meanwhile on the shared connection can neither join it nor hold up its COMMIT."""
+        async with self._writer_lock:
+            if self._writer is None:
+                self._writer = await _connect(self.path)
+            writer = self._writer
+            await writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield writer
+            except BaseException:
+                if writer.in_transaction:
+                    await writer.execute("ROLLBACK")
+                raise
+            await writer.execute("COMMIT")
 
     async def __aenter__(self) -> Store:
         return self
@@ -122,9 +156,7 @@ class Store:
         """Store one parsed file in a single transaction: all of it, or (on any error) none of it."""
         slug = slug or slug_for(loaded.path)
         thread = loaded.thread
-        conn = self.conn
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
+        async with self.transaction() as conn:
             async with conn.execute("SELECT id FROM threads WHERE slug = ?", (slug,)) as cur:
                 row = await cur.fetchone()
             if row is None:
@@ -138,7 +170,6 @@ class Store:
                 ) as cur:
                     same = await cur.fetchone()
                 if same is not None:
-                    await conn.execute("ROLLBACK")
                     return ImportResult("unchanged", thread_id, same[0], same[1])
                 async with conn.execute(
                     "SELECT COALESCE(MAX(number), 0) + 1 FROM revisions WHERE thread_id = ?", (thread_id,)
@@ -154,11 +185,6 @@ class Store:
             )
             revision_id = cur.lastrowid
             await conn.executemany(INSERT_COMMENT, (comment_row(revision_id, c) for c in thread.comments))
-            await conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                await conn.execute("ROLLBACK")
-            raise
         return ImportResult(status, thread_id, number, len(thread.comments))
 
     # -- queries --------------------------------------------------------------------------------------------

@@ -9,10 +9,6 @@ from bot.interactions import UserError
 from bot.profanity import ProfanityFilter
 
 
-def replayed(world, channel=None):
-    return [m for m in world.messages(channel) if m.webhook_id]
-
-
 async def test_config_show_set_reset_and_log(world):
     shown = await world.slash("config show", as_admin=True)
     fields = {f.name: f.value for f in shown.response.embeds[0].fields}
@@ -59,7 +55,7 @@ async def test_replay_without_webhooks_posts_embeds_with_the_author(world):
     posts = [m for m in world.messages() if m.embeds and m.embeds[0].author]
     assert [m.embeds[0].author.name for m in posts][:3] == ["Gus 'the Rook' Malone", "Nadia Haddad",
                                                              "Gus 'the Rook' Malone"]
-    assert not replayed(world)
+    assert not world.replayed()
 
 
 async def test_article_post_respects_limits_and_names_the_comments(world):
@@ -97,7 +93,7 @@ async def replay_with_filter(world, shared_seeds, mode: str) -> list[str]:
     await world.slash("config set", as_admin=True, profanity=mode)
     await world.slash("replay start", as_admin=True, thread=title[:30], pace="0")
     await world.env.advance_time(600)
-    return [m.content for m in replayed(world)]
+    return [m.content for m in world.replayed()]
 
 
 async def test_profanity_mask(world, shared_seeds):
@@ -127,11 +123,11 @@ async def test_nothing_in_a_replayed_comment_can_ping(world):
     executes = [r for r in world.env.http_requests if r.method == "POST" and r.path.startswith("/webhooks/")]
     assert len(executes) == 14
     assert all(r.json["allowed_mentions"] == {"parse": []} for r in executes)
-    dan = next(m for m in replayed(world) if m.author.display_name == "Disc-ordDan")
+    dan = next(m for m in world.replayed() if m.author.display_name == "Disc-ordDan")
     assert "@\u200beveryone who wants a stall" in dan.content and not dan.mention_everyone
     edits = [r for r in world.env.http_requests if r.method == "PATCH"]
     assert edits and all(r.json.get("allowed_mentions") == {"parse": []} for r in edits)
     sends = [r for r in world.env.http_requests if r.method == "POST" and r.path.endswith("/messages")]
     assert sends and all(r.json.get("allowed_mentions") == {"parse": []} for r in sends)
-    webhook_names = {m.author.display_name for m in replayed(world)}
+    webhook_names = {m.author.display_name for m in world.replayed()}
     assert {"Disc-ordDan", "everyone (commenter)"} <= webhook_names

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import subprocess
 import sys
@@ -55,16 +56,24 @@ async def test_sigterm_closes_cleanly(bot_process):
 # -- the real client in this process, pointed at the stand-in ------------------------------------------------
 
 
-@pytest.fixture
-async def client(fake_discord):
+@contextlib.asynccontextmanager
+async def logged_in_http(fake: FakeDiscord):
     """discord.py's HTTP client, logged in to the stand-in (REST only), as the bot's cogs use it."""
     original = discord.http.Route.BASE
-    use_api_base(fake_discord.api_base)
+    use_api_base(fake.api_base)
     http = discord.http.HTTPClient(asyncio.get_running_loop())
-    await http.static_login(fake_discord.token)
-    yield http
-    await http.close()
-    discord.http.Route.BASE = original
+    try:
+        await http.static_login(fake.token)
+        yield http
+    finally:
+        await http.close()
+        discord.http.Route.BASE = original
+
+
+@pytest.fixture
+async def client(fake_discord):
+    async with logged_in_http(fake_discord) as http:
+        yield http
 
 
 async def webhook_for(http, fake: FakeDiscord, name: str = "Rethread") -> discord.Webhook:
@@ -133,13 +142,8 @@ async def test_missing_permission_is_403_50013(client, fake_discord):
 async def scaled_client(fake_discord):
     """A fresh discord.py HTTP client, with the stand-in's windows scaled 10x shorter (5 per 0.5 s)."""
     fake_discord.limits.scale = 0.1
-    original = discord.http.Route.BASE
-    use_api_base(fake_discord.api_base)
-    http = discord.http.HTTPClient(asyncio.get_running_loop())
-    await http.static_login(fake_discord.token)
-    yield http
-    await http.close()
-    discord.http.Route.BASE = original
+    async with logged_in_http(fake_discord) as http:
+        yield http
 
 
 def send(http, channel_id: int, content: str):

@@ -34,14 +34,11 @@ async def test_replay_posts_each_comment_under_its_authors_name_in_order(world):
 LIGHTHOUSE = "Lighthouse Keepers"
 
 
-def replayed(world):
-    return [m for m in world.messages() if m.webhook_id]
-
 
 async def test_replies_link_to_the_replayed_parent_and_quotes_are_discord_quotes(world):
     await world.slash("replay start", as_admin=True, thread=LIGHTHOUSE, pace="0")
     await world.env.advance_time(60)
-    messages = replayed(world)
+    messages = world.replayed()
     by_first_line = {m.content.splitlines()[0]: m for m in messages}
     parent = next(m for m in messages if m.author.display_name == "weather_nerd_1987")
     jurgen = next(m for m in messages if m.author.display_name == "Jürgen Weiß")
@@ -56,7 +53,7 @@ async def test_replies_link_to_the_replayed_parent_and_quotes_are_discord_quotes
 async def test_long_comment_is_split_in_order_under_2000(world):
     await world.slash("replay start", as_admin=True, thread=LIGHTHOUSE, pace="0")
     await world.env.advance_time(60)
-    nerd = [m for m in replayed(world) if m.author.display_name == "weather_nerd_1987"]
+    nerd = [m for m in world.replayed() if m.author.display_name == "weather_nerd_1987"]
     long_parts = nerd[:-1]  # comment 3 is long; comment 8 (the last of theirs) is short
     assert len(long_parts) >= 2 and all(len(m.content) <= 2000 for m in long_parts)
     joined = " ".join(" ".join(m.content for m in long_parts).split())
@@ -66,7 +63,7 @@ async def test_long_comment_is_split_in_order_under_2000(world):
 async def test_fixed_pace_waits_between_comments(world):
     await world.slash("replay start", as_admin=True, thread="Café Zürich", pace="6")
     await world.env.advance_time(6 * 10)
-    times = [m.created_at for m in replayed(world)]
+    times = [m.created_at for m in world.replayed()]
     assert len(times) == 10
     assert [(b - a).total_seconds() for a, b in itertools.pairwise(times)] == [6.0] * 9
 
@@ -74,7 +71,7 @@ async def test_fixed_pace_waits_between_comments(world):
 async def test_reading_pace_grows_with_the_previous_comment(world):
     await world.slash("replay start", as_admin=True, thread=LIGHTHOUSE, pace="reading")
     await world.env.advance_time(600)
-    messages = replayed(world)
+    messages = world.replayed()
     starts, new_comment = [], True  # the time of each comment's first message; its last ends in "-# #N ..."
     for m in messages:
         if new_comment:
@@ -88,33 +85,33 @@ async def test_reading_pace_grows_with_the_previous_comment(world):
 
 async def test_pause_resume_skip_and_stop_by_command(world):
     await world.slash("replay start", as_admin=True, thread="Café Zürich", pace="60")
-    assert len(replayed(world)) == 1
+    assert len(world.replayed()) == 1
     paused = await world.slash("replay pause", as_admin=True)
     assert paused.response.content.startswith("Paused")
     await world.env.advance_time(600)
-    assert len(replayed(world)) == 1, "nothing is posted while paused"
+    assert len(world.replayed()) == 1, "nothing is posted while paused"
     assert "Resumed" in (await world.slash("replay resume", as_admin=True)).response.content
     skipped = await world.slash("replay skip", as_admin=True)
     assert skipped.response.content == "Posting comment 2 now."
-    assert len(replayed(world)) == 2
+    assert len(world.replayed()) == 2
     status = await world.slash("replay status", as_admin=True)
     assert "2/10" in status.response.content
     stopped = await world.slash("replay stop", as_admin=True)
     assert stopped.response.content.startswith("Stopped after 2")
     await world.env.advance_time(600)
-    assert len(replayed(world)) == 2
+    assert len(world.replayed()) == 2
     assert "⏹ Stopped" in next(m for m in world.messages() if not m.webhook_id).content
 
 
 async def test_manual_pace_posts_on_each_next_press(world):
     await world.slash("replay start", as_admin=True, thread="Café Zürich", pace="manual")
-    assert len(replayed(world)) == 0
+    assert len(world.replayed()) == 0
     status = next(m for m in world.messages() if not m.webhook_id)
     for expected in (1, 2, 3):
         await world.admin.click(status, label="Next")
-        assert len(replayed(world)) == expected
+        assert len(world.replayed()) == expected
     await world.env.advance_time(3600)
-    assert len(replayed(world)) == 3
+    assert len(world.replayed()) == 3
 
 
 async def test_status_buttons_follow_the_state_and_refuse_plain_members(world):
@@ -140,7 +137,7 @@ async def test_one_replay_per_channel_and_many_channels_at_once(world):
     elsewhere = await world.slash("replay start", as_admin=True, thread=LIGHTHOUSE, pace="30", channel=other)
     assert elsewhere.response.content.startswith("Replaying")
     await world.env.advance_time(30 * 10)
-    cafe = [m.author.display_name for m in replayed(world)]
+    cafe = [m.author.display_name for m in world.replayed()]
     lighthouse = [m.author.display_name for m in other.history(viewer=world.member) if m.webhook_id]
     assert cafe == [webhook_name(c.author) for c in cafe_thread().comments]
     assert lighthouse[0] == "Fiona Moir-Hastings" and lighthouse[-1] == "Ravi" and "Jürgen Weiß" in lighthouse
@@ -154,7 +151,7 @@ async def test_from_comment_autocomplete_and_start(world):
         "8 · Quiet Reader: I proposed to my wife at the window table in 1991. She said…"]
     await world.slash("replay start", as_admin=True, thread=str(thread_id), pace="0", from_comment=8)
     await world.env.advance_time(60)
-    assert [m.author.display_name for m in replayed(world)] == ["Quiet Reader", "Nadia Haddad", "Zoë_Ş"]
+    assert [m.author.display_name for m in world.replayed()] == ["Quiet Reader", "Nadia Haddad", "Zoë_Ş"]
     status = next(m for m in world.messages() if not m.webhook_id)
     assert "3/3" in status.content and "Finished" in status.content
 

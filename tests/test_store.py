@@ -98,6 +98,19 @@ async def test_a_failing_import_leaves_nothing_half_written(store, tmp_path):
     assert (await store.import_thread(load_thread_file(DEMO_SEEDS[0]))).status == "new"
 
 
+async def test_writes_are_not_disturbed_by_other_tasks_reading(store):
+    """A replay may be half-way through reading while an import or /config set commits: the write must neither
+    fail ("SQL statements in progress") nor absorb the other task's statements."""
+    await store.import_thread(load_thread_file(DEMO_SEEDS[0]))
+    async with store.conn.execute("SELECT id FROM comments") as cursor:
+        await cursor.fetchone()  # a read left open, as between two awaits of another task
+        result = await store.import_thread(load_thread_file(DEMO_SEEDS[1]))
+        changes = await store.config.set(42, 7, profanity="mask")
+    assert result.status == "new" and [c.key for c in changes] == ["profanity"]
+    assert (await store.config.get(42)).profanity == "mask"
+    assert (await store.counts())["threads"] == 2
+
+
 async def test_import_paths_reports_each_bad_file_and_goes_on(store, tmp_path):
     (tmp_path / "a-good.txt").write_text("Good\n\nBody.\n")
     (tmp_path / "b-empty.txt").write_text("")

@@ -47,6 +47,10 @@ class World:
         """What a member sees in the channel, oldest first."""
         return list((channel or self.text).history(viewer=self.member))
 
+    def replayed(self, channel=None) -> list[discord.Message]:
+        """The replayed comments: the channel's webhook messages."""
+        return [m for m in self.messages(channel) if m.webhook_id]
+
 
 def build_world(env: simcord.Env) -> World:
     guild = env.create_guild("Rethread Club")
