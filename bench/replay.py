@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import math
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.ingest import thread_text  # noqa: E402
+from bot.budget import API_BUDGET  # noqa: E402
 from tests.fakediscord import FakeDiscord  # noqa: E402
 from tests.fakediscord.limits import WEBHOOK_CHANNEL  # noqa: E402
 from tests.harness.botprocess import BotProcess  # noqa: E402
@@ -107,7 +109,9 @@ async def main() -> None:
 
         fake = await FakeDiscord(scale=args.scale).start()
         channels = [fake.text_channel] + [fake.add_channel(f"room-{i}") for i in range(1, args.channels)]
+        api_limit, api_period = API_BUDGET.limit, API_BUDGET.period * args.scale
         bot = BotProcess(fake, workdir, seeds=seeds, env={"RETHREAD_WEBHOOK_BUDGET": f"{limit}/{period:g}",
+                                                           "RETHREAD_API_BUDGET": f"{api_limit}/{api_period:g}",
                                                            "LOG_LEVEL": "WARNING"})
         await bot.start(timeout=60)
         await asyncio.sleep(2.5)  # on_ready waits for guilds; let the start-up settle before measuring
@@ -147,6 +151,11 @@ async def main() -> None:
               f"429s served: {fake.limits.total_429 - before_429} {dict(fake.limits.served_429)}; "
               f"bot CPU {100 * cpu / wall:.1f}% of one core; "
               f"peak RSS {peak:.0f} MB")
+
+        refused = sorted({f"{r.method} {re.sub(r'[0-9]{6,}', '{id}', r.path)}" for r in fake.requests
+                          if r.status == 429})
+        if refused:
+            print(f"   429s were served to: {', '.join(refused)}")
 
         # 3. Slash commands at once.
         records = await asyncio.gather(*(fake.slash(fake.member, "thread list") for _ in range(args.commands)))

@@ -12,7 +12,7 @@ import discord
 import yarl
 from discord.ext import commands
 
-from bot.budget import Budgets
+from bot.budget import Budgets, ChannelBudget
 from bot.controls import ReplayButton
 from bot.interactions import RethreadTree
 from bot.replayer import ReplayManager
@@ -47,7 +47,7 @@ class RethreadBot(commands.Bot):
         self.settings = settings
         self.force_sync = force_sync
         self.store: Store | None = None
-        self.replays = ReplayManager(self, Budgets(settings.webhook_budget))
+        self.replays = ReplayManager(self, Budgets(settings.webhook_budget), ChannelBudget(settings.api_budget))
         self._resume_task: asyncio.Task | None = None
 
     async def login(self, token: str) -> None:

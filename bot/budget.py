@@ -35,6 +35,9 @@ class BudgetSpec:
 
 
 DISCORD_WEBHOOK_BUDGET = BudgetSpec(30, 60.0)
+# Bot-authenticated requests that replays make (webhook set-up, status messages), kept under Discord's global
+# 50 per second so that many replays starting at once do not meet a global 429.
+API_BUDGET = BudgetSpec(45, 1.0)
 
 
 class ChannelBudget:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import aiohttp
 import discord
 
+from bot.budget import ChannelBudget
 from bot.render import PostedComment
 from db.replays import ReplayStore
 
@@ -47,11 +48,13 @@ def missing_permissions(channel: discord.abc.GuildChannel, use_webhooks: bool) -
 
 
 class ChannelPoster:
-    def __init__(self, bot: discord.Client, channel: discord.TextChannel, replays: ReplayStore, use_webhooks: bool):
+    def __init__(self, bot: discord.Client, channel: discord.TextChannel, replays: ReplayStore, use_webhooks: bool,
+                 api_budget: ChannelBudget):
         self.bot = bot
         self.channel = channel
         self.replays = replays
         self.use_webhooks = use_webhooks
+        self.api_budget = api_budget
         self.webhook: discord.Webhook | None = None
 
     async def prepare(self) -> None:
@@ -62,12 +65,15 @@ class ChannelPoster:
         saved = await self.replays.webhook(self.channel.id)
         if saved:
             return discord.Webhook.partial(saved[0], saved[1], client=self.bot)
-        for hook in await self.channel.webhooks():
+        async with self.api_budget.slot():  # one slot per bot-authenticated request
+            hooks = await self.channel.webhooks()
+        for hook in hooks:
             if hook.user and hook.user.id == self.bot.user.id and hook.token:
                 webhook = hook
                 break
         else:
-            webhook = await self.channel.create_webhook(name=WEBHOOK_NAME, reason="Rethread replays comments here")
+            async with self.api_budget.slot():
+                webhook = await self.channel.create_webhook(name=WEBHOOK_NAME, reason="Rethread replays comments here")
         await self.replays.save_webhook(self.channel.id, webhook.id, webhook.token)
         return discord.Webhook.partial(webhook.id, webhook.token, client=self.bot)
 
@@ -80,7 +86,8 @@ class ChannelPoster:
         else:
             embed = discord.Embed(description=content, colour=discord.Colour.light_grey())
             embed.set_author(name=posted.username, icon_url=posted.avatar_url)
-            message = await self.call(self.channel.send, embed=embed, allowed_mentions=NO_MENTIONS)
+            async with self.api_budget.slot():
+                message = await self.call(self.channel.send, embed=embed, allowed_mentions=NO_MENTIONS)
         return message.id
 
     async def recent(self, after: int | None, limit: int = 50) -> list[SentMessage]:

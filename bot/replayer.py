@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.budget import Budgets
+from bot.budget import Budgets, ChannelBudget
 from bot.controls import controls_view
 from bot.model import Comment
 from bot.pacing import parse_pace
@@ -48,9 +48,10 @@ async def edit_status(bot: RethreadBot, replay_id: int, title: str | None = None
     if channel is None:
         return
     try:
-        await channel.get_partial_message(replay.status_message_id).edit(
-            content=status_text(replay, title, parse_pace(replay.pace)), view=controls_view(replay),
-            allowed_mentions=discord.AllowedMentions.none())
+        async with bot.replays.api_budget.slot():
+            await channel.get_partial_message(replay.status_message_id).edit(
+                content=status_text(replay, title, parse_pace(replay.pace)), view=controls_view(replay),
+                allowed_mentions=discord.AllowedMentions.none())
     except discord.HTTPException as exc:
         log.info("could not edit the status of replay %s: %s", replay_id, exc)
 
@@ -100,7 +101,8 @@ class ReplayRunner:
         settings = await self.bot.store.config.get(replay.guild_id)
         self.filter = ProfanityFilter(settings.profanity, settings.profanity_words)
         pace = parse_pace(replay.pace)
-        self.poster = ChannelPoster(self.bot, self.channel, self.replays, replay.use_webhooks)
+        self.poster = ChannelPoster(self.bot, self.channel, self.replays, replay.use_webhooks,
+                                    self.manager.api_budget)
         await self.poster.prepare()
         if replay.status_message_id is None:
             await self._post_status(replay)
@@ -183,8 +185,10 @@ class ReplayRunner:
     # -- status and endings ---------------------------------------------------------------------------------
 
     async def _post_status(self, replay: Replay) -> None:
-        message = await self.poster.call(self.channel.send, status_text(replay, self.title, parse_pace(replay.pace)),
-                                         view=controls_view(replay))
+        async with self.manager.api_budget.slot():
+            message = await self.poster.call(self.channel.send, status_text(replay, self.title,
+                                                                             parse_pace(replay.pace)),
+                                             view=controls_view(replay))
         await self.replays.set_status_message(replay.id, message.id)
 
     def refresh_status(self, *, now: bool = False) -> None:
@@ -224,9 +228,10 @@ class ReplayRunner:
 
 
 class ReplayManager:
-    def __init__(self, bot: RethreadBot, budgets: Budgets):
+    def __init__(self, bot: RethreadBot, budgets: Budgets, api_budget: ChannelBudget):
         self.bot = bot
-        self.budgets = budgets
+        self.budgets = budgets  # webhook messages, per channel
+        self.api_budget = api_budget  # the bot's own authenticated requests, all channels together
         self.runners: dict[int, ReplayRunner] = {}
 
     def launch(self, replay: Replay, *, advance: bool = False) -> ReplayRunner:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
-from bot.budget import DISCORD_WEBHOOK_BUDGET, BudgetSpec
+from bot.budget import API_BUDGET, DISCORD_WEBHOOK_BUDGET, BudgetSpec
 
 
 class SettingsError(ValueError):
@@ -28,10 +28,10 @@ def _int(name: str, default: int | None) -> int | None:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
 
 
-def _budget(name: str) -> BudgetSpec:
+def _budget(name: str, default: BudgetSpec) -> BudgetSpec:
     raw = os.environ.get(name, "").strip()
     try:
-        return BudgetSpec.parse(raw) if raw else DISCORD_WEBHOOK_BUDGET
+        return BudgetSpec.parse(raw) if raw else default
     except ValueError as exc:
         raise SettingsError(f"{name}: {exc}") from None
 
@@ -45,6 +45,7 @@ class Settings:
     api_base: str | None
     log_level: str
     webhook_budget: BudgetSpec = DISCORD_WEBHOOK_BUDGET
+    api_budget: BudgetSpec = API_BUDGET
 
     @classmethod
     def from_env(cls, dotenv: str | Path | None = ".env") -> Settings:
@@ -60,5 +61,6 @@ class Settings:
             dev_guild_id=_int("DEV_GUILD_ID", None),
             api_base=os.environ.get("DISCORD_API_BASE", "").strip().rstrip("/") or None,
             log_level=os.environ.get("LOG_LEVEL", "").strip().upper() or "INFO",
-            webhook_budget=_budget("RETHREAD_WEBHOOK_BUDGET"),
+            webhook_budget=_budget("RETHREAD_WEBHOOK_BUDGET", DISCORD_WEBHOOK_BUDGET),
+            api_budget=_budget("RETHREAD_API_BUDGET", API_BUDGET),
         )
