@@ -164,3 +164,19 @@ async def test_bad_options_are_explained(world):
     nothing = await world.slash("replay pause", as_admin=True)
     assert nothing.response.content.startswith("There is no replay running in this channel")
     assert len(simcord.assert_error(world.env, UserError).args) == 1
+
+
+async def test_a_deleted_webhook_ends_the_replay_cleanly(world):
+    await world.slash("replay start", as_admin=True, thread="Café Zürich", pace="60")
+    channel = world.env.bot.get_channel(world.text.id)
+    for hook in await channel.webhooks():  # someone removes it in Integrations
+        await hook.delete()
+    await world.env.advance_time(120)
+    assert len(world.replayed()) == 1
+    status = next(m for m in world.messages() if not m.webhook_id)
+    assert "⚠ Ended" in status.content and "the replay's webhook was deleted" in status.content
+    assert not status.components, "no buttons on an ended replay"
+    again = await world.slash("replay start", as_admin=True, thread="Café Zürich", pace="0")
+    assert again.response.content.startswith("Replaying"), "the channel is free again; a new webhook is made"
+    await world.env.advance_time(60)
+    assert len(world.replayed()) == 11
