@@ -70,6 +70,7 @@ class ReplayRunner:
         self.title = ""
         self.channel: discord.TextChannel | None = None
         self.poster: ChannelPoster | None = None
+        self.filter: ProfanityFilter | None = None
         self._status_task: asyncio.Task | None = None
         self._status_edited = 0.0
 
