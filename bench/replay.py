@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import math
 import os
+import random
 import re
 import statistics
 import sys
@@ -101,8 +102,6 @@ async def main() -> None:
         workdir = Path(tmp)
         seeds = workdir / "seeds"
         seeds.mkdir()
-        import random
-
         text = thread_text(random.Random(7), 0, args.comments).replace("Synthetic story 0", "Synthetic replay", 1)
         # Short comments, so that each is one message and the figures count messages and comments alike.
         (seeds / "synthetic.txt").write_text(text, encoding="utf-8")

@@ -68,7 +68,6 @@ class LoadedFile:
     path: Path
     thread: Thread
     sha256: str
-    size: int
 
 
 def _latin1_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
@@ -117,7 +116,7 @@ def load_thread_file(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Lo
     thread = parse_thread(text, source=source)
     if warnings:
         thread = Thread(thread.title, thread.byline, thread.article, thread.comments, (*warnings, *thread.warnings))
-    return LoadedFile(path=path, thread=thread, sha256=hashlib.sha256(data).hexdigest(), size=size)
+    return LoadedFile(path=path, thread=thread, sha256=hashlib.sha256(data).hexdigest())
 
 
 def _normalise(text: str) -> str:

@@ -43,7 +43,7 @@ async def edit_status(bot: RethreadBot, replay_id: int, title: str | None = None
     if replay is None or replay.status_message_id is None:
         return
     if title is None:
-        title = (await bot.store.revision_thread(replay.revision_id)).title
+        title = await bot.store.revision_title(replay.revision_id)
     channel = bot.get_channel(replay.channel_id)
     if channel is None:
         return

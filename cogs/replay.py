@@ -136,8 +136,8 @@ class ReplayCog(commands.GroupCog, group_name="replay", group_description="Repla
         if replay is None:
             await interaction.response.send_message(f"No replay is running in {target.mention}.", ephemeral=True)
             return
-        thread = await store.revision_thread(replay.revision_id)
-        await interaction.response.send_message(status_text(replay, thread.title, parse_pace(replay.pace)),
+        title = await store.revision_title(replay.revision_id)
+        await interaction.response.send_message(status_text(replay, title, parse_pace(replay.pace)),
                                                 ephemeral=True)
 
 

@@ -97,9 +97,6 @@ class ReplayStore:
     async def finish_comment(self, replay_id: int, number: int) -> None:
         await self._update(replay_id, "next_number = ?, in_flight = NULL", number + 1)
 
-    async def jump_to(self, replay_id: int, number: int) -> None:
-        await self._update(replay_id, "next_number = ?, in_flight = NULL", number)
-
     async def set_state(self, replay_id: int, state: str, note: str | None = None) -> None:
         await self._update(replay_id, "state = ?, note = ?", state, note)
 

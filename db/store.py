@@ -144,12 +144,6 @@ class Store:
                 raise
             await writer.execute("COMMIT")
 
-    async def __aenter__(self) -> Store:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
     # -- import -------------------------------------------------------------------------------------------
 
     async def import_thread(self, loaded: LoadedFile, slug: str | None = None) -> ImportResult:
@@ -211,6 +205,11 @@ class Store:
         sql = f"{self._SUMMARY} WHERE {where} ORDER BY r.imported_at DESC, t.id DESC LIMIT ?"
         async with self.conn.execute(sql, (*terms, limit)) as cur:
             return [ThreadSummary(*row) for row in await cur.fetchall()]
+
+    async def revision_title(self, revision_id: int) -> str | None:
+        async with self.conn.execute("SELECT title FROM revisions WHERE id = ?", (revision_id,)) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
 
     async def revision_thread(self, revision_id: int) -> Thread | None:
         async with self.conn.execute("SELECT thread_id, number FROM revisions WHERE id = ?", (revision_id,)) as cur:

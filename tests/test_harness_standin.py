@@ -238,3 +238,9 @@ async def test_dev_guild_sync_at_every_start_and_forced_sync(fake_discord, tmp_p
 
 def global_syncs(fake: FakeDiscord):
     return [r for r in fake.requests_to("PUT", "/applications/*/commands") if "/guilds/" not in r.path]
+
+
+async def test_member_messages_are_stored_as_discord_shows_them(client, fake_discord):
+    await fake_discord.member_says(fake_discord.member, "I remember this thread")
+    history = await client.logs_from(fake_discord.text_channel, 10)
+    assert [(m["author"]["username"], m["content"]) for m in history] == [("bob", "I remember this thread")]

@@ -91,7 +91,7 @@ async def test_a_failing_import_leaves_nothing_half_written(store, tmp_path):
         Comment(2, "Ben", True, None, 7, "Ghost", "quote", (Block("dangling"),)),
     ))
     with pytest.raises(sqlite3.IntegrityError):
-        await store.import_thread(LoadedFile(tmp_path / "broken.txt", bad, "0" * 64, 10))
+        await store.import_thread(LoadedFile(tmp_path / "broken.txt", bad, "0" * 64))
     assert await store.counts() == {"threads": 0, "revisions": 0, "comments": 0}
     assert not store.conn.in_transaction
     # The store is still usable afterwards.

@@ -249,9 +249,6 @@ class FakeDiscord:
         self.messages.pop(channel_id, None)
         await self.dispatch("CHANNEL_DELETE", channel)
 
-    async def wait_connected(self, timeout: float = 20.0) -> None:
-        await asyncio.wait_for(self.connected.wait(), timeout)
-
     async def dispatch(self, event: str, data: dict) -> None:
         session = self._session
         if session is None:
