@@ -90,7 +90,7 @@ FLOOR = r"""
 import asyncio, json, resource, sqlite3, sys, time
 from pathlib import Path
 import aiosqlite
-from bot.parser import load_thread_file
+from bot.core.parser import load_thread_file
 from db.migrate import migrate
 from db.store import INSERT_COMMENT, comment_row
 

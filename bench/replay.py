@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.ingest import thread_text  # noqa: E402
-from bot.budget import API_BUDGET  # noqa: E402
+from bot.core.budget import API_BUDGET  # noqa: E402
 from tests.fakediscord import FakeDiscord  # noqa: E402
 from tests.fakediscord.limits import WEBHOOK_CHANNEL  # noqa: E402
 from tests.harness.botprocess import BotProcess  # noqa: E402

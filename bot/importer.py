@@ -12,7 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.parser import DEFAULT_MAX_BYTES, LoadedFile, ThreadFileError, load_thread_file
+from bot.core.parser import DEFAULT_MAX_BYTES, LoadedFile, ThreadFileError, load_thread_file
 from db.store import ImportResult, Store
 
 
@@ -37,6 +37,17 @@ class ImportSummary:
     @property
     def comments(self) -> int:
         return sum(r.comments for _, r in self.stored if r.status != "unchanged")
+
+
+def slug_for(path: str | Path) -> str:
+    """What names a thread: the file's name without its extension."""
+    return Path(path).stem.strip().lower() or "thread"
+
+
+async def import_loaded(store: Store, loaded: LoadedFile) -> ImportResult:
+    """Store one read and parsed file (the store takes plain values, not the parser's wrapper)."""
+    return await store.import_thread(loaded.thread, slug=slug_for(loaded.path), sha256=loaded.sha256,
+                                     source_path=str(loaded.path))
 
 
 def thread_files(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -109,7 +120,7 @@ async def _store_next(
     path, future = item
     try:
         loaded = await future
-        summary.stored.append((path, await store.import_thread(loaded)))
+        summary.stored.append((path, await import_loaded(store, loaded)))
         summary.warnings.extend(loaded.thread.warnings)
     except ThreadFileError as exc:
         summary.failed.append((path, exc.reason))

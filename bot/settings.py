@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
-from bot.budget import API_BUDGET, DISCORD_WEBHOOK_BUDGET, BudgetSpec
+from bot.core.budget import API_BUDGET, DISCORD_WEBHOOK_BUDGET, BudgetSpec
 
 
 class SettingsError(ValueError):

@@ -6,49 +6,47 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.controls import control_refusal, may_control
-from bot.interactions import UserError
-from bot.posting import missing_permissions
-from bot.render import article_messages
-from cogs.common import resolve_thread, store_of, target_channel, thread_title_choices
+from bot.core.render import ArticleEmbed, article_messages
+from bot.core.text import escape_markdown, plural
+from bot.runtime.app import RethreadBot
+from bot.runtime.errors import UserError
+from bot.runtime.options import ThreadArg
+from bot.runtime.permissions import ARTICLE_NEEDS, ensure_may_run_replays
+from bot.runtime.targets import checked_target
 
 
-class Article(commands.GroupCog, group_name="article", group_description="Post a thread's article"):
-    def __init__(self, bot: commands.Bot):
-        self.bot = bot
-
-    @app_commands.command(name="post", description="Post the article of a thread, ready for its comments")
-    @app_commands.describe(thread="Start typing the title", channel="Where to post (default: the replay channel)")
-    @app_commands.autocomplete(thread=thread_title_choices)
-    @app_commands.guild_only()
-    async def post(self, interaction: discord.Interaction, thread: str,
-                   channel: discord.TextChannel | None = None) -> None:
-        store = store_of(interaction)
-        settings = await store.config.get(interaction.guild_id)
-        if not may_control(interaction.user, settings):
-            raise UserError(control_refusal(settings))
-        row = await resolve_thread(interaction, thread)
-        target = target_channel(interaction, channel, settings)
-        missing = missing_permissions(target, use_webhooks=False)
-        if missing:
-            raise UserError(f"I need {', '.join(missing)} in {target.mention} to post there.")
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        parsed = await store.load_thread(row.id)
-        messages = article_messages(parsed, replay_hint="/replay start")
-        for embeds in messages:
-            await target.send(embeds=[_embed(e) for e in embeds], allowed_mentions=discord.AllowedMentions.none())
-        await interaction.followup.send(
-            f"Posted **{discord.utils.escape_markdown(parsed.title)}** in {target.mention} "
-            f"({len(messages)} message{'s' if len(messages) != 1 else ''}). "
-            f"Replay its {len(parsed.comments)} comments with `/replay start`.", ephemeral=True)
-
-
-def _embed(embed) -> discord.Embed:
+def as_embed(embed: ArticleEmbed) -> discord.Embed:
     out = discord.Embed(title=embed.title, description=embed.description, colour=discord.Colour.dark_teal())
     if embed.footer:
         out.set_footer(text=embed.footer)
     return out
 
 
-async def setup(bot: commands.Bot) -> None:
+class Article(commands.GroupCog, group_name="article", group_description="Post a thread's article"):
+    def __init__(self, bot: RethreadBot):
+        self.bot = bot
+
+    @app_commands.command(name="post", description="Post the article of a thread, ready for its comments")
+    @app_commands.describe(thread="Start typing the title, then pick it from the list",
+                           channel="Where to post (default: the server's replay channel, else here)")
+    @app_commands.guild_only()
+    async def post(self, interaction: discord.Interaction[RethreadBot], thread: ThreadArg,
+                   channel: discord.TextChannel | None = None) -> None:
+        store = self.bot.store
+        settings = await store.config.get(interaction.guild_id or 0)
+        ensure_may_run_replays(interaction.user, settings)
+        target = checked_target(interaction, channel, settings, ARTICLE_NEEDS, "post there")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        parsed = await store.load_thread(thread.id)
+        if parsed is None:
+            raise UserError("That thread was removed meanwhile; pick another.")
+        messages = article_messages(parsed, replay_hint="/replay start")
+        for embeds in messages:
+            await target.send(embeds=[as_embed(e) for e in embeds], allowed_mentions=discord.AllowedMentions.none())
+        await interaction.followup.send(
+            f"Posted **{escape_markdown(parsed.title)}** in {target.mention} ({plural(len(messages), 'message')}). "
+            f"Replay its {len(parsed.comments)} comments with `/replay start`.", ephemeral=True)
+
+
+async def setup(bot: RethreadBot) -> None:
     await bot.add_cog(Article(bot))

@@ -6,23 +6,31 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs.common import resolve_thread, store_of, thread_title_choices
+from bot.core.text import escape_markdown
+from bot.runtime.app import RethreadBot
+from bot.runtime.options import ThreadArg
 
 LIST_LIMIT = 20
 
 
+def fts_query(text: str) -> str:
+    """Plain words to an FTS5 query that cannot be a syntax error: each word quoted, all required."""
+    words = [w.replace('"', "") for w in text.split()]
+    return " ".join(f'"{w}"' for w in words if w)
+
+
 class Threads(commands.GroupCog, group_name="thread", group_description="Browse the imported comment threads"):
-    def __init__(self, bot: commands.Bot):
+    def __init__(self, bot: RethreadBot):
         self.bot = bot
 
     @app_commands.command(name="list", description="List the threads that can be posted and replayed")
-    async def list_(self, interaction: discord.Interaction) -> None:
-        rows = await store_of(interaction).threads()
+    async def list_(self, interaction: discord.Interaction[RethreadBot]) -> None:
+        rows = await self.bot.store.threads()
         if not rows:
             await interaction.response.send_message(
                 "No threads are imported yet. An admin can add some with `rethread import FOLDER`.", ephemeral=True)
             return
-        lines = [f"`{row.id:>3}` **{discord.utils.escape_markdown(row.title)}** · {row.comments} comments"
+        lines = [f"`{row.id:>3}` **{escape_markdown(row.title)}** · {row.comments} comments"
                  for row in rows[:LIST_LIMIT]]
         if len(rows) > LIST_LIMIT:
             lines.append(f"…and {len(rows) - LIST_LIMIT} more: type in the `thread:` option of a command to search.")
@@ -31,11 +39,12 @@ class Threads(commands.GroupCog, group_name="thread", group_description="Browse 
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="info", description="Show a thread's title, size and most active commenters")
-    @app_commands.describe(thread="Start typing the title")
-    @app_commands.autocomplete(thread=thread_title_choices)
-    async def info(self, interaction: discord.Interaction, thread: str) -> None:
-        row = await resolve_thread(interaction, thread)
-        parsed = await store_of(interaction).load_thread(row.id)
+    @app_commands.describe(thread="Start typing the title, then pick it from the list")
+    async def info(self, interaction: discord.Interaction[RethreadBot], thread: ThreadArg) -> None:
+        parsed = await self.bot.store.load_thread(thread.id)
+        if parsed is None:
+            await interaction.response.send_message("That thread was removed meanwhile.", ephemeral=True)
+            return
         authors: dict[str, int] = {}
         for comment in parsed.comments:
             authors[comment.author] = authors.get(comment.author, 0) + 1
@@ -48,25 +57,20 @@ class Threads(commands.GroupCog, group_name="thread", group_description="Browse 
         embed.add_field(name="Commenters", value=str(len(authors)))
         if top:
             embed.add_field(name="Most active", value="\n".join(f"{name} · {n}" for name, n in top), inline=False)
-        embed.set_footer(text=f"Thread {row.id} · revision {row.revision}")
+        embed.set_footer(text=f"Thread {thread.id} · revision {thread.revision}")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="search", description="Search every imported comment")
     @app_commands.describe(query="Words to look for (\"a phrase\" works too)")
-    async def search(self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 200]) -> None:
-        hits = await store_of(interaction).search_comments(_fts_query(query), limit=10)
+    async def search(self, interaction: discord.Interaction[RethreadBot],
+                     query: app_commands.Range[str, 1, 200]) -> None:
+        hits = await self.bot.store.search_comments(fts_query(query), limit=10)
         if not hits:
             await interaction.response.send_message(f"No comment mentions “{query}”.", ephemeral=True)
             return
-        lines = [f"thread `{t}` #{n} **{discord.utils.escape_markdown(a)}**: {s}" for t, n, a, s in hits]
+        lines = [f"thread `{t}` #{n} **{escape_markdown(a)}**: {s}" for t, n, a, s in hits]
         await interaction.response.send_message("\n".join(lines)[:2000], ephemeral=True)
 
 
-def _fts_query(text: str) -> str:
-    """Plain words to an FTS5 query that cannot be a syntax error: each word quoted, all required."""
-    words = [w.replace('"', "") for w in text.split()]
-    return " ".join(f'"{w}"' for w in words if w)
-
-
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: RethreadBot) -> None:
     await bot.add_cog(Threads(bot))

@@ -18,7 +18,7 @@ PROFANITY_MODES = ("off", "mask", "spoiler", "skip")
 @dataclass(frozen=True, slots=True)
 class GuildSettings:
     replay_channel_id: int | None = None  # where /replay start and /article post go when no channel is given
-    default_pace: str = "6"  # see bot.pacing.parse_pace
+    default_pace: str = "6"  # see bot.core.pacing.parse_pace
     profanity: str = "off"  # off | mask | spoiler | skip
     profanity_words: tuple[str, ...] | None = None  # None: the list shipped with Rethread
     use_webhooks: bool = True  # else the bot posts each comment itself, the author in an embed

@@ -41,8 +41,8 @@ def available() -> list[Migration]:
 
 async def current_version(conn: aiosqlite.Connection) -> int:
     async with conn.execute("PRAGMA user_version") as cursor:
-        (version,) = await cursor.fetchone()
-    return version
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 async def migrate(conn: aiosqlite.Connection) -> list[Migration]:

@@ -8,47 +8,27 @@ advance. On resume, an ``in_flight`` comment is settled against the channel's re
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 
 import aiosqlite
 
-LIVE_STATES = ("running", "paused")
+from bot.core.replays import LIVE_STATES, Replay, ReplayState
+
+_LIVE_SQL = "(" + ", ".join(f"'{s.value}'" for s in sorted(LIVE_STATES)) + ")"
 
 
 class ReplayConflict(Exception):
     """The channel already has a live replay."""
 
 
-@dataclass(frozen=True, slots=True)
-class Replay:
-    id: int
-    guild_id: int
-    channel_id: int
-    revision_id: int
-    state: str
-    first_number: int
-    next_number: int
-    last_number: int
-    in_flight: int | None
-    pace: str
-    use_webhooks: bool
-    status_message_id: int | None
-    started_by: int
-    note: str | None
-
-    @property
-    def live(self) -> bool:
-        return self.state in LIVE_STATES
-
-
-_COLUMNS = ("id, guild_id, channel_id, revision_id, state, first_number, next_number, last_number, in_flight, pace,"
-            " use_webhooks, status_message_id, started_by, note")
-
-
-def _replay(row) -> Replay:
-    values = list(row)
-    values[10] = bool(values[10])
-    return Replay(*values)
+def replay_from_row(row: sqlite3.Row) -> Replay:
+    """A ``replays`` row as a :class:`Replay`, by column name."""
+    return Replay(
+        id=row["id"], guild_id=row["guild_id"], channel_id=row["channel_id"], revision_id=row["revision_id"],
+        state=ReplayState(row["state"]), first_number=row["first_number"], next_number=row["next_number"],
+        last_number=row["last_number"], in_flight=row["in_flight"], pace=row["pace"],
+        use_webhooks=bool(row["use_webhooks"]), status_message_id=row["status_message_id"],
+        started_by=row["started_by"], note=row["note"],
+    )
 
 
 class ReplayStore:
@@ -64,22 +44,32 @@ class ReplayStore:
                 (guild_id, channel_id, revision_id, first, first, last, pace, int(use_webhooks), started_by))
         except sqlite3.IntegrityError:
             raise ReplayConflict(channel_id) from None
-        return await self.get(cur.lastrowid)
+        replay = await self.get(cur.lastrowid or 0)
+        assert replay is not None
+        return replay
 
     async def get(self, replay_id: int) -> Replay | None:
-        async with self.conn.execute(f"SELECT {_COLUMNS} FROM replays WHERE id = ?", (replay_id,)) as cur:
+        async with self.conn.execute("SELECT * FROM replays WHERE id = ?", (replay_id,)) as cur:
             row = await cur.fetchone()
-        return _replay(row) if row else None
+        return replay_from_row(row) if row else None
 
     async def live_in(self, channel_id: int) -> Replay | None:
         async with self.conn.execute(
-            f"SELECT {_COLUMNS} FROM replays WHERE channel_id = ? AND state IN {LIVE_STATES}", (channel_id,)) as cur:
+            "SELECT * FROM replays WHERE channel_id = ? AND state IN " + _LIVE_SQL, (channel_id,)) as cur:
             row = await cur.fetchone()
-        return _replay(row) if row else None
+        return replay_from_row(row) if row else None
 
     async def all_live(self) -> list[Replay]:
-        async with self.conn.execute(f"SELECT {_COLUMNS} FROM replays WHERE state IN {LIVE_STATES} ORDER BY id") as cur:
-            return [_replay(row) for row in await cur.fetchall()]
+        async with self.conn.execute("SELECT * FROM replays WHERE state IN " + _LIVE_SQL + " ORDER BY id") as cur:
+            return [replay_from_row(row) for row in await cur.fetchall()]
+
+    async def move_live(self, old_channel_id: int, new_channel_id: int) -> int:
+        """Move the channel's live replay to another channel, with a new status message there (the sandbox's
+        channels are new on every start). Returns how many replays moved."""
+        cur = await self.conn.execute(
+            "UPDATE replays SET channel_id = ?, status_message_id = NULL WHERE channel_id = ? AND state IN "
+            + _LIVE_SQL, (new_channel_id, old_channel_id))
+        return cur.rowcount
 
     async def _update(self, replay_id: int, sql: str, *args) -> None:
         await self.conn.execute(
@@ -97,8 +87,8 @@ class ReplayStore:
     async def finish_comment(self, replay_id: int, number: int) -> None:
         await self._update(replay_id, "next_number = ?, in_flight = NULL", number + 1)
 
-    async def set_state(self, replay_id: int, state: str, note: str | None = None) -> None:
-        await self._update(replay_id, "state = ?, note = ?", state, note)
+    async def set_state(self, replay_id: int, state: ReplayState, note: str | None = None) -> None:
+        await self._update(replay_id, "state = ?, note = ?", state.value, note)
 
     async def set_status_message(self, replay_id: int, message_id: int | None) -> None:
         await self._update(replay_id, "status_message_id = ?", message_id)
@@ -107,7 +97,7 @@ class ReplayStore:
         async with self.conn.execute(
             "SELECT part, message_id FROM replay_posts WHERE replay_id = ? AND comment_number = ?",
             (replay_id, number)) as cur:
-            return dict(await cur.fetchall())
+            return {row[0]: row[1] for row in await cur.fetchall()}
 
     async def first_message(self, replay_id: int, number: int) -> int | None:
         async with self.conn.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -13,8 +14,8 @@ from typing import Literal
 
 import aiosqlite
 
-from bot.model import Block, Comment, Thread
-from bot.parser import LoadedFile
+from bot.core.model import Block, Comment, ReplySource, Thread
+from db.bot_state import BotState
 from db.guild_config import GuildConfig
 from db.migrate import migrate
 from db.replays import ReplayStore
@@ -64,7 +65,7 @@ INSERT_COMMENT = (
 )
 
 
-def _comment_from_row(row: aiosqlite.Row) -> Comment:
+def _comment_from_row(row: sqlite3.Row) -> Comment:
     texts = row["text"].split(_BLOCK_SEPARATOR) if row["blocks"] else []
     return Comment(
         number=row["number"],
@@ -73,9 +74,16 @@ def _comment_from_row(row: aiosqlite.Row) -> Comment:
         posted_at=datetime.fromisoformat(row["posted_at"]) if row["posted_at"] else None,
         reply_to=row["reply_to"],
         reply_to_author=row["reply_to_author"],
-        reply_source=row["reply_source"],
+        reply_source=_reply_source(row["reply_source"]),
         body=tuple(Block(text, kind == "q") for text, kind in zip(texts, row["blocks"], strict=True)),
     )
+
+
+_REPLY_SOURCES: dict[str | None, ReplySource | None] = {"header": "header", "quote": "quote", "mention": "mention"}
+
+
+def _reply_source(value: str | None) -> ReplySource | None:
+    return _REPLY_SOURCES.get(value)
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:
@@ -93,10 +101,6 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     return conn
 
 
-def slug_for(path: str | Path) -> str:
-    return Path(path).stem.strip().lower() or "thread"
-
-
 class Store:
     """All database access. Open with :meth:`open` (which migrates), close with :meth:`close`."""
 
@@ -107,6 +111,7 @@ class Store:
         self._writer_lock = asyncio.Lock()
         self.config = GuildConfig(conn, self.transaction)
         self.replays = ReplayStore(conn)
+        self.bot_state = BotState(conn)
 
     @classmethod
     async def open(cls, path: str | Path, *, migrate_schema: bool = True) -> Store:
@@ -120,6 +125,16 @@ class Store:
             await conn.close()
             raise
         return cls(conn, path)
+
+    @classmethod
+    @asynccontextmanager
+    async def opened(cls, path: str | Path, *, migrate_schema: bool = True) -> AsyncIterator[Store]:
+        """``async with Store.opened(path) as store``: whoever runs the bot or a command owns the store."""
+        store = await cls.open(path, migrate_schema=migrate_schema)
+        try:
+            yield store
+        finally:
+            await store.close()
 
     async def close(self) -> None:
         if self._writer is not None:
@@ -146,21 +161,21 @@ class Store:
 
     # -- import -------------------------------------------------------------------------------------------
 
-    async def import_thread(self, loaded: LoadedFile, slug: str | None = None) -> ImportResult:
-        """Store one parsed file in a single transaction: all of it, or (on any error) none of it."""
-        slug = slug or slug_for(loaded.path)
-        thread = loaded.thread
+    async def import_thread(self, thread: Thread, *, slug: str, sha256: str, source_path: str) -> ImportResult:
+        """Store one parsed file in a single transaction: all of it, or (on any error) none of it. ``sha256`` is
+        of the file's bytes: the same content again is ``unchanged``."""
         async with self.transaction() as conn:
             async with conn.execute("SELECT id FROM threads WHERE slug = ?", (slug,)) as cur:
                 row = await cur.fetchone()
             if row is None:
                 cur = await conn.execute("INSERT INTO threads (slug) VALUES (?)", (slug,))
-                thread_id, number, status = cur.lastrowid, 1, "new"
+                thread_id, number = cur.lastrowid or 0, 1
+                status: ImportStatus = "new"
             else:
                 thread_id = row[0]
                 async with conn.execute(
                     "SELECT number, comment_count FROM revisions WHERE thread_id = ? AND sha256 = ?",
-                    (thread_id, loaded.sha256),
+                    (thread_id, sha256),
                 ) as cur:
                     same = await cur.fetchone()
                 if same is not None:
@@ -168,16 +183,17 @@ class Store:
                 async with conn.execute(
                     "SELECT COALESCE(MAX(number), 0) + 1 FROM revisions WHERE thread_id = ?", (thread_id,)
                 ) as cur:
-                    (number,) = await cur.fetchone()
+                    row = await cur.fetchone()
+                number = int(row[0]) if row else 1
                 status = "revision" if number > 1 else "new"
             cur = await conn.execute(
                 "INSERT INTO revisions (thread_id, number, sha256, source_path, title, byline, article,"
                 " comment_count, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (thread_id, number, loaded.sha256, str(loaded.path), thread.title, thread.byline,
+                (thread_id, number, sha256, source_path, thread.title, thread.byline,
                  json.dumps(list(thread.article), ensure_ascii=False), len(thread.comments),
                  json.dumps(list(thread.warnings), ensure_ascii=False)),
             )
-            revision_id = cur.lastrowid
+            revision_id = cur.lastrowid or 0
             await conn.executemany(INSERT_COMMENT, (comment_row(revision_id, c) for c in thread.comments))
         return ImportResult(status, thread_id, number, len(thread.comments))
 
@@ -231,6 +247,8 @@ class Store:
             "SELECT title, byline, article, warnings FROM revisions WHERE id = ?", (revision_id,)
         ) as cur:
             rev = await cur.fetchone()
+        if rev is None:
+            return None
         async with self.conn.execute(
             "SELECT * FROM comments WHERE revision_id = ? ORDER BY number", (revision_id,)
         ) as cur:
@@ -243,6 +261,20 @@ class Store:
             warnings=tuple(json.loads(rev["warnings"])),
         )
 
+    async def comment_previews(self, thread_id: int, typed: str, limit: int = 25) -> list[tuple[int, str, str]]:
+        """(number, author, first words) of the current revision's comments whose number starts with ``typed``
+        or whose author or first words contain it; read with ``LIMIT``, never the whole thread."""
+        revision_id = await self.revision_id(thread_id)
+        typed = typed.strip()
+        pattern = "%" + typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        async with self.conn.execute(
+            "SELECT number, author, substr(text, 1, 200) FROM comments WHERE revision_id = ?"
+            " AND (? = '' OR CAST(number AS TEXT) LIKE ? || '%' OR author LIKE ? ESCAPE '\\'"
+            " OR substr(text, 1, 200) LIKE ? ESCAPE '\\') ORDER BY number LIMIT ?",
+            (revision_id, typed, typed, pattern, pattern, limit),
+        ) as cur:
+            return [(row[0], row[1], row[2]) for row in await cur.fetchall()]
+
     async def search_comments(self, query: str, limit: int = 20) -> list[tuple[int, int, str, str]]:
         """(thread id, comment number, author, snippet) for comments matching an FTS5 query."""
         async with self.conn.execute(
@@ -254,21 +286,10 @@ class Store:
         ) as cur:
             return [tuple(row) for row in await cur.fetchall()]
 
-    async def get_state(self, key: str) -> str | None:
-        async with self.conn.execute("SELECT value FROM bot_state WHERE key = ?", (key,)) as cur:
-            row = await cur.fetchone()
-        return row[0] if row else None
-
-    async def set_state(self, key: str, value: str) -> None:
-        await self.conn.execute(
-            "INSERT INTO bot_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
-            " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-            (key, value),
-        )
-
     async def counts(self) -> dict[str, int]:
         out = {}
         for table in ("threads", "revisions", "comments"):
             async with self.conn.execute(f"SELECT COUNT(*) FROM {table}") as cur:
-                (out[table],) = await cur.fetchone()
+                row = await cur.fetchone()
+                out[table] = int(row[0]) if row else 0
         return out

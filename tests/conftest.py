@@ -50,15 +50,16 @@ async def bot_db(tmp_path):
 
 @pytest.fixture
 async def simcord_bot(bot_db):
-    """The bot SimCord runs (simcord's pytest plugin builds `simcord_env` from it)."""
-    from bot.app import RethreadBot
+    """The bot SimCord runs (simcord's pytest plugin builds `simcord_env` from it), on its own store."""
+    from bot.runtime.app import RethreadBot
+    from db.store import Store
     from tests.harness.simworld import test_settings
 
-    bot = RethreadBot(test_settings(bot_db))
-    yield bot
-    # SimCord detaches the bot without calling close(); close the database so its thread ends.
-    if bot.store is not None:
-        await bot.store.close()
+    async with Store.opened(bot_db) as store:
+        bot = RethreadBot(test_settings(bot_db), store)
+        yield bot
+        # SimCord detaches the bot without calling close(): stop its replays before the store closes.
+        await bot.replayer.close()
 
 
 @pytest.fixture

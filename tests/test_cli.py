@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.parser import parse_thread
+from bot.core.parser import parse_thread
 from db.migrate import available
 from tests.conftest import DEMO_SEEDS, ROOT
 

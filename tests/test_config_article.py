@@ -5,8 +5,8 @@ from __future__ import annotations
 import simcord
 from discord import app_commands
 
-from bot.interactions import UserError
-from bot.profanity import ProfanityFilter
+from bot.core.profanity import ProfanityFilter
+from bot.runtime.errors import UserError
 
 
 async def test_config_show_set_reset_and_log(world):
@@ -44,7 +44,7 @@ async def test_runtime_permission_check_when_admins_open_config_to_everyone(worl
     config = next(c for c in await world.env.bot.tree.fetch_commands() if c.name == "config")
     world.guild.set_command_permissions(config, {world.guild.default_role: True})  # an Integrations override
     refused = await world.slash("config set", pace="0")
-    assert refused.ephemeral and refused.response.content == "You need the Manage Guild permission to do that."
+    assert refused.ephemeral and refused.response.content == "You need the Manage Server permission to do that."
     simcord.assert_error(world.env, app_commands.MissingPermissions)
 
 
@@ -81,10 +81,11 @@ async def test_plain_members_cannot_start_replays_unless_given_the_role(world):
 
 
 async def import_real_seed(world, shared_seeds) -> str:
-    from bot.parser import load_thread_file
+    from bot.core.parser import load_thread_file
+    from bot.importer import import_loaded
 
     loaded = load_thread_file(shared_seeds[0])
-    await world.env.bot.store.import_thread(loaded)
+    await import_loaded(world.env.bot.store, loaded)
     return loaded.thread.title
 
 

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.budget import BudgetSpec, ChannelBudget
-from bot.model import Block, Comment
-from bot.pacing import Pace, PaceError, parse_pace
+from bot.core.budget import BudgetSpec, ChannelBudget
+from bot.core.model import Block, Comment
+from bot.core.pacing import Pace, PaceError, parse_pace
 
 
 def comment(number: int, words: int = 10, at: datetime | None = None) -> Comment:

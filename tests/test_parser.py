@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.export import export_thread, format_timestamp
-from bot.parser import ThreadFileError, load_thread_file, parse_thread
+from bot.core.export import export_thread, format_timestamp
+from bot.core.parser import ThreadFileError, load_thread_file, parse_thread
 from tests.conftest import DEMO_SEEDS, all_seed_params
 from tests.textcheck import content_lines, output_lines
 

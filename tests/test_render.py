@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.model import Block, Comment, Thread
-from bot.parser import load_thread_file
-from bot.render import (
+from bot.core.model import Block, Comment, Thread
+from bot.core.parser import load_thread_file
+from bot.core.render import (
     EMBED_DESCRIPTION_LIMIT,
     EMBEDS_PER_MESSAGE,
     EMBEDS_TOTAL_LIMIT,

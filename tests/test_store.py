@@ -7,9 +7,9 @@ import sqlite3
 import aiosqlite
 import pytest
 
-from bot.importer import import_paths
-from bot.model import Block, Comment, Thread
-from bot.parser import LoadedFile, load_thread_file
+from bot.core.model import Block, Comment, Thread
+from bot.core.parser import LoadedFile, load_thread_file
+from bot.importer import import_loaded, import_paths
 from db.migrate import MigrationError, available
 from db.store import Store
 from tests.conftest import DEMO_SEEDS
@@ -60,7 +60,7 @@ async def test_an_older_database_gets_only_the_newer_migrations_and_keeps_its_da
 @pytest.mark.parametrize("path", DEMO_SEEDS, ids=lambda p: p.stem)
 async def test_stored_thread_reads_back_equal(store, path):
     loaded = load_thread_file(path)
-    result = await store.import_thread(loaded)
+    result = await import_loaded(store, loaded)
     assert (result.status, result.revision, result.comments) == ("new", 1, len(loaded.thread.comments))
     assert await store.load_thread(result.thread_id) == loaded.thread
 
@@ -68,13 +68,13 @@ async def test_stored_thread_reads_back_equal(store, path):
 async def test_import_is_idempotent_and_changes_become_revisions(store, tmp_path):
     path = tmp_path / "story.txt"
     path.write_text("Story\n\nBody.\n\nAnn's picture\n\nFirst version of my comment.\n")
-    first = await store.import_thread(load_thread_file(path))
-    again = await store.import_thread(load_thread_file(path))
+    first = await import_loaded(store, load_thread_file(path))
+    again = await import_loaded(store, load_thread_file(path))
     assert (first.status, again.status, again.revision) == ("new", "unchanged", 1)
     assert await store.counts() == {"threads": 1, "revisions": 1, "comments": 1}
 
     path.write_text("Story\n\nBody.\n\nAnn's picture\n\nSecond version.\n\nBen's picture\n\nA reply.\n")
-    changed = await store.import_thread(load_thread_file(path))
+    changed = await import_loaded(store, load_thread_file(path))
     assert (changed.status, changed.thread_id, changed.revision) == ("revision", first.thread_id, 2)
     assert [c.paragraphs for c in (await store.load_thread(first.thread_id)).comments] == [
         ["Second version."], ["A reply."]]
@@ -91,20 +91,20 @@ async def test_a_failing_import_leaves_nothing_half_written(store, tmp_path):
         Comment(2, "Ben", True, None, 7, "Ghost", "quote", (Block("dangling"),)),
     ))
     with pytest.raises(sqlite3.IntegrityError):
-        await store.import_thread(LoadedFile(tmp_path / "broken.txt", bad, "0" * 64))
+        await import_loaded(store, LoadedFile(tmp_path / "broken.txt", bad, "0" * 64))
     assert await store.counts() == {"threads": 0, "revisions": 0, "comments": 0}
     assert not store.conn.in_transaction
     # The store is still usable afterwards.
-    assert (await store.import_thread(load_thread_file(DEMO_SEEDS[0]))).status == "new"
+    assert (await import_loaded(store, load_thread_file(DEMO_SEEDS[0]))).status == "new"
 
 
 async def test_writes_are_not_disturbed_by_other_tasks_reading(store):
     """A replay may be half-way through reading while an import or /config set commits: the write must neither
     fail ("SQL statements in progress") nor absorb the other task's statements."""
-    await store.import_thread(load_thread_file(DEMO_SEEDS[0]))
+    await import_loaded(store, load_thread_file(DEMO_SEEDS[0]))
     async with store.conn.execute("SELECT id FROM comments") as cursor:
         await cursor.fetchone()  # a read left open, as between two awaits of another task
-        result = await store.import_thread(load_thread_file(DEMO_SEEDS[1]))
+        result = await import_loaded(store, load_thread_file(DEMO_SEEDS[1]))
         changes = await store.config.set(42, 7, profanity="mask")
     assert result.status == "new" and [c.key for c in changes] == ["profanity"]
     assert (await store.config.get(42)).profanity == "mask"
@@ -127,7 +127,7 @@ async def test_import_paths_reports_each_bad_file_and_goes_on(store, tmp_path):
 
 async def test_full_text_search_and_title_lookup(store):
     for path in DEMO_SEEDS:
-        await store.import_thread(load_thread_file(path))
+        await import_loaded(store, load_thread_file(path))
     hits = await store.search_comments("strudel")
     assert {author for _, _, author, _ in hits} >= {"Quiet Reader", "Nadia Haddad"}
     assert any("**strudel**" in snippet for *_, snippet in hits)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from bot.model import Thread
+from bot.core.model import Thread
 
 _PICTURE = re.compile(r"^.+?(?:'s|’s|'|’) picture$")
 _DATED = re.compile(r"\d{1,2}:\d{2} ?[AP]M$")

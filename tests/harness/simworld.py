@@ -20,12 +20,9 @@ def test_settings(db_path) -> Settings:
 
 async def seeded_database(db_path) -> None:
     """A database file holding the demo seeds, as `rethread import seeds/` leaves it."""
-    store = await Store.open(db_path)
-    try:
+    async with Store.opened(db_path) as store:
         summary = await import_paths(store, DEMO_SEEDS)
         assert not summary.failed, summary.failed
-    finally:
-        await store.close()
 
 
 @dataclass

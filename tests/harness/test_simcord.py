@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import simcord
 
-from bot.interactions import UserError
-from bot.render import avatar_url
+from bot.core.render import avatar_url
+from bot.runtime.errors import UserError
+
+pytestmark = pytest.mark.harness  # a self-test of the test harness, not of the bot
 
 
 async def test_slash_command_is_answered(world):

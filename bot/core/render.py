@@ -11,8 +11,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.export import format_timestamp
-from bot.model import Comment, Thread
+from bot.core.export import format_timestamp
+from bot.core.model import Comment, Thread
+from bot.core.text import defuse_mentions, escape_markdown
 
 MESSAGE_LIMIT = 2000
 EMBED_DESCRIPTION_LIMIT = 4096
@@ -24,8 +25,6 @@ DEFAULT_AVATARS = 6
 
 # Discord refuses webhook names containing these words, and the names "everyone" and "here".
 _FORBIDDEN_NAME_PARTS = re.compile(r"(disc)(ord)|(cl)(yde)", re.IGNORECASE)
-_MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
-_ID_MENTION = re.compile(r"<(@[!&]?|#)(\d+)>")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
@@ -44,12 +43,6 @@ def avatar_url(author: str) -> str:
     """One of Discord's default avatars, the same for the same author on every run and machine."""
     digest = hashlib.sha256(" ".join(author.split()).casefold().encode()).digest()
     return f"https://cdn.discordapp.com/embed/avatars/{digest[0] % DEFAULT_AVATARS}.png"
-
-
-def defuse_mentions(text: str) -> str:
-    """Make @everyone, @here and <@id>-style mentions inert text (allowed_mentions is the second guard)."""
-    text = _MASS_MENTION.sub("@\u200b\\1", text)
-    return _ID_MENTION.sub(lambda m: f"<\u200b{m[1]}{m[2]}>", text)
 
 
 def _hard_split(text: str, limit: int) -> list[str]:
@@ -136,7 +129,7 @@ def comment_markdown(
     """The comment's message text in Discord markdown (before splitting)."""
     lines: list[str] = []
     if comment.reply_to_author:
-        target = f"**{comment.reply_to_author}**"
+        target = f"**{escape_markdown(comment.reply_to_author)}**"
         if comment.reply_to is not None:
             target += f" ([#{comment.reply_to}]({parent_link}))" if parent_link else f" (#{comment.reply_to})"
         lines += [f"-# ↪ replying to {target}"]
@@ -182,7 +175,7 @@ class ArticleEmbed:
         return len(self.title or "") + len(self.description) + len(self.footer or "")
 
 
-def article_messages(thread: Thread, *, replay_hint: str = "/replay start") -> list[list[ArticleEmbed]]:
+def article_messages(thread: Thread, *, replay_hint: str | None = "/replay start") -> list[list[ArticleEmbed]]:
     """The article as messages of embeds within Discord's limits, in paragraph order, never cutting a word.
 
     The first embed carries the title (and byline); the last carries a footer naming how many comments follow.
@@ -195,11 +188,8 @@ def article_messages(thread: Thread, *, replay_hint: str = "/replay start") -> l
         paragraphs.insert(0, f"**{thread.title}**")  # the full title, since the embed title had to be cut
     descriptions = split_text(defuse_mentions("\n\n".join(paragraphs)), EMBED_DESCRIPTION_LIMIT) or [""]
     count = len(thread.comments)
-    footer = (
-        f"{count} comment{'s' if count != 1 else ''} follow · replay them with {replay_hint}"
-        if count
-        else "No comments on this article"
-    )
+    hint = f" · replay them with {replay_hint}" if replay_hint else ""
+    footer = f"{count} comment{'s' if count != 1 else ''} follow{hint}" if count else "No comments on this article"
     embeds = [
         ArticleEmbed(title=title if i == 0 else None, description=text,
                      footer=footer if i == len(descriptions) - 1 else None)

@@ -1,8 +1,8 @@
 """Replays: post a thread's comments one by one into a channel, durably.
 
 One :class:`ReplayRunner` task per live replay (one per channel, many channels at once), coordinated by the
-:class:`ReplayManager`. Every step is committed to SQLite before and after it happens (see ``db.replays``),
-so a restart, or a kill -9 at any moment, continues with the next comment: none twice, none skipped.
+:class:`Replayer`. Every step is committed to SQLite before and after it happens (see ``db.replays``), so a
+restart, or a kill -9 at any moment, continues with the next comment: none twice, none skipped.
 """
 
 from __future__ import annotations
@@ -10,100 +10,96 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from typing import TYPE_CHECKING
 
 import discord
 
-from bot.budget import Budgets, ChannelBudget
-from bot.controls import controls_view
-from bot.model import Comment
-from bot.pacing import parse_pace
-from bot.posting import ChannelGone, ChannelPoster, ReplayBlocked
-from bot.profanity import ProfanityFilter
-from bot.render import PostedComment, render_comment
-from bot.status import status_text
-from db.replays import Replay
-
-if TYPE_CHECKING:
-    from bot.app import RethreadBot
+from bot.core.budget import Budgets, ChannelBudget
+from bot.core.model import Comment, Thread
+from bot.core.pacing import parse_pace
+from bot.core.profanity import ProfanityFilter
+from bot.core.render import PostedComment, render_comment
+from bot.core.replays import Replay, ReplayAction, ReplayState
+from bot.core.status import status_text
+from bot.core.text import escape_markdown
+from bot.runtime.clock import now_seconds
+from bot.runtime.controls import controls_view
+from bot.runtime.posting import ChannelGone, ChannelPoster, ReplayBlocked
+from db.store import Store
 
 log = logging.getLogger("rethread.replay")
 
 STATUS_EDIT_INTERVAL = 3.0  # seconds between edits of the status message (each edit is an API call)
+NO_MENTIONS = discord.AllowedMentions.none()
 
 
 def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
     return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
 
 
-async def edit_status(bot: RethreadBot, replay_id: int, title: str | None = None) -> None:
-    """Show a replay's current state on its status message."""
-    replay = await bot.store.replays.get(replay_id)
-    if replay is None or replay.status_message_id is None:
-        return
-    if title is None:
-        title = await bot.store.revision_title(replay.revision_id)
-    channel = bot.get_channel(replay.channel_id)
-    if channel is None:
-        return
-    try:
-        async with bot.replays.api_budget.slot():
-            await channel.get_partial_message(replay.status_message_id).edit(
-                content=status_text(replay, title, parse_pace(replay.pace)), view=controls_view(replay),
-                allowed_mentions=discord.AllowedMentions.none())
-    except discord.HTTPException as exc:
-        log.info("could not edit the status of replay %s: %s", replay_id, exc)
-
-
 class ReplayRunner:
-    def __init__(self, manager: ReplayManager, replay: Replay, *, advance: bool = False):
-        self.manager = manager
-        self.bot = manager.bot
-        self.replays = manager.bot.store.replays
+    """The task that posts one replay's comments, from where the store says it is, until it ends or waits."""
+
+    def __init__(self, replayer: Replayer, replay: Replay, *, post_next_now: bool = False):
+        self.replayer = replayer
+        self.client = replayer.client
+        self.replays = replayer.store.replays
         self.replay_id = replay.id
         self.channel_id = replay.channel_id
         self.guild_id = replay.guild_id
-        self.advance = advance  # Next/Skip pressed: post the next comment without waiting
+        self.post_next_now = post_next_now  # Next pressed: post the next comment without waiting for the pace
         self.sleeping = False  # waiting for the pace: safe to cancel (never cancelled mid-send)
-        self.task: asyncio.Task | None = None
+        self.task: asyncio.Task[None] | None = None
         self.title = ""
         self.channel: discord.TextChannel | None = None
         self.poster: ChannelPoster | None = None
-        self.filter: ProfanityFilter | None = None
-        self._status_task: asyncio.Task | None = None
+        self.filter = ProfanityFilter("off")
+        self._status_task: asyncio.Task[None] | None = None
         self._status_edited = 0.0
 
     async def run(self) -> None:
         try:
             await self._run()
         except ChannelGone as exc:
-            await self._end("failed", f"Replay ended: {exc}.")
+            await self._end(ReplayState.FAILED, f"Replay ended: {exc}.")
         except ReplayBlocked as exc:
             await self._block(str(exc))
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("replay %s failed", self.replay_id)
-            await self._end("failed", "Replay ended by an unexpected error; the bot's log has the details.")
+            await self._end(ReplayState.FAILED, "Replay ended by an unexpected error; the bot's log has the details.")
         finally:
-            if self.manager.runners.get(self.channel_id) is self:
-                del self.manager.runners[self.channel_id]
+            if self.replayer.runners.get(self.channel_id) is self:
+                del self.replayer.runners[self.channel_id]
 
-    async def _run(self) -> None:
+    async def _current(self) -> Replay:
         replay = await self.replays.get(self.replay_id)
+        if replay is None:
+            raise ChannelGone("its record was removed from the database")
+        return replay
+
+    async def _open_channel(self) -> discord.TextChannel:
         try:
-            self.channel = self.bot.get_channel(self.channel_id) or await self.bot.fetch_channel(self.channel_id)
+            channel = self.client.get_channel(self.channel_id) or await self.client.fetch_channel(self.channel_id)
         except (discord.NotFound, discord.Forbidden):
             raise ChannelGone("the channel was deleted or is no longer visible to me") from None
-        thread = await self.bot.store.revision_thread(replay.revision_id)
+        if not isinstance(channel, discord.TextChannel):
+            raise ChannelGone("the channel is no longer a text channel")
+        return channel
+
+    async def _run(self) -> None:
+        replay = await self._current()
+        self.channel = channel = await self._open_channel()
+        thread: Thread | None = await self.replayer.store.revision_thread(replay.revision_id)
+        if thread is None:
+            raise ChannelGone("its thread was removed from the database")
         self.title = thread.title
         comments = {c.number: c for c in thread.comments}
-        settings = await self.bot.store.config.get(replay.guild_id)
+        settings = await self.replayer.store.config.get(replay.guild_id)
         self.filter = ProfanityFilter(settings.profanity, settings.profanity_words)
         pace = parse_pace(replay.pace)
-        self.poster = ChannelPoster(self.bot, self.channel, self.replays, replay.use_webhooks,
-                                    self.manager.api_budget)
+        self.poster = ChannelPoster(self.client, channel, self.replays, replay.use_webhooks,
+                                    self.replayer.api_budget)
         await self.poster.prepare()
         if replay.status_message_id is None:
             await self._post_status(replay)
@@ -112,16 +108,16 @@ class ReplayRunner:
 
         waited_for = None  # the comment whose pace delay has already been waited
         while True:
-            replay = await self.replays.get(self.replay_id)
-            if replay.state != "running":
+            replay = await self._current()
+            if replay.state is not ReplayState.RUNNING:
                 return  # paused or stopped: a control launches a new runner when there is work again
             number = replay.next_number
             if number > replay.last_number:
-                await self._end("finished", None)
+                await self._end(ReplayState.FINISHED, None)
                 return
             previous = comments.get(number - 1) if number > replay.first_number else None
             delay = pace.delay(comments[number], previous)
-            if not self.advance and waited_for != number:
+            if not self.post_next_now and waited_for != number:
                 if delay is None:
                     return  # manual pace: the Next button launches a runner that posts one comment
                 if delay > 0:
@@ -132,7 +128,7 @@ class ReplayRunner:
                         self.sleeping = False
                     waited_for = number
                     continue  # look at the state again: it may have changed while we slept
-            self.advance = False
+            self.post_next_now = False
             await self._post(replay, comments[number])
             self.refresh_status()
 
@@ -147,6 +143,7 @@ class ReplayRunner:
         return render_comment(comment, parent_link=link, text_filter=self.filter)
 
     async def _post(self, replay: Replay, comment: Comment) -> None:
+        assert self.poster is not None
         await self.replays.begin_comment(replay.id, comment.number)
         if self.filter.skips(comment.text):
             await self.replays.record_post(replay.id, comment.number, 0, None)
@@ -157,7 +154,7 @@ class ReplayRunner:
                 if part in done:
                     continue
                 if self.poster.use_webhooks:
-                    async with self.manager.budgets[self.channel_id].slot():
+                    async with self.replayer.webhook_budgets[self.channel_id].slot():
                         message_id = await self.poster.send_part(posted, part)
                 else:
                     message_id = await self.poster.send_part(posted, part)  # announced limits: discord.py paces
@@ -166,6 +163,7 @@ class ReplayRunner:
 
     async def _settle(self, replay: Replay, comment: Comment) -> None:
         """A send of ``comment`` began before a crash: record the parts Discord has, so none is posted twice."""
+        assert self.poster is not None
         posted = await self._render(comment)
         done = await self.replays.posted_parts(replay.id, comment.number)
         after = await self.replays.last_message(replay.id) or replay.status_message_id
@@ -186,10 +184,12 @@ class ReplayRunner:
     # -- status and endings ---------------------------------------------------------------------------------
 
     async def _post_status(self, replay: Replay) -> None:
-        async with self.manager.api_budget.slot():
+        assert self.poster is not None and self.channel is not None
+        async with self.replayer.api_budget.slot():
             message = await self.poster.call(self.channel.send, status_text(replay, self.title,
                                                                              parse_pace(replay.pace)),
-                                             view=controls_view(replay))
+                                             view=controls_view(replay) or discord.utils.MISSING,
+                                             allowed_mentions=NO_MENTIONS)
         await self.replays.set_status_message(replay.id, message.id)
 
     def refresh_status(self, *, now: bool = False) -> None:
@@ -198,45 +198,52 @@ class ReplayRunner:
             if not now:
                 return
             self._status_task.cancel()
-        wait = 0.0 if now else max(0.0, self._status_edited + STATUS_EDIT_INTERVAL - time.monotonic())
+        wait = 0.0 if now else max(0.0, self._status_edited + STATUS_EDIT_INTERVAL - now_seconds())
         self._status_task = asyncio.create_task(self._edit_status(wait))
 
     async def _edit_status(self, wait: float) -> None:
         if wait:
             await asyncio.sleep(wait)
-        self._status_edited = time.monotonic()
-        await edit_status(self.bot, self.replay_id, self.title)
+        self._status_edited = now_seconds()
+        await self.replayer.edit_status(self.replay_id, self.title)
 
-    async def _end(self, state: str, note: str | None) -> None:
-        await self.replays.set_state(self.replay_id, state, note)
-        log.info("replay %s in channel %s: %s%s", self.replay_id, self.channel_id, state, f" ({note})" if note else "")
-        self.refresh_status(now=True)  # a deleted channel just makes this edit fail, which is logged
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await self._status_task
-
-    async def _block(self, reason: str) -> None:
-        note = f"Paused: {reason}. Grant it, then use /replay resume."
-        await self.replays.set_state(self.replay_id, "paused", note)
-        log.warning("replay %s in channel %s paused: %s", self.replay_id, self.channel_id, reason)
-        if self.channel is not None:
-            with contextlib.suppress(discord.HTTPException):
-                await self.channel.send(f"⏸ Replay of **{discord.utils.escape_markdown(self.title)}** paused: "
-                                        f"{reason}. Grant it, then use `/replay resume`.",
-                                        allowed_mentions=discord.AllowedMentions.none())
-            self.refresh_status(now=True)
+    async def _status_settled(self) -> None:
+        if self._status_task is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._status_task
 
+    async def _end(self, state: ReplayState, note: str | None) -> None:
+        await self.replays.set_state(self.replay_id, state, note)
+        log.info("replay %s in channel %s: %s%s", self.replay_id, self.channel_id, state.value,
+                 f" ({note})" if note else "")
+        self.refresh_status(now=True)  # a deleted channel just makes this edit fail, which is logged
+        await self._status_settled()
 
-class ReplayManager:
-    def __init__(self, bot: RethreadBot, budgets: Budgets, api_budget: ChannelBudget):
-        self.bot = bot
-        self.budgets = budgets  # webhook messages, per channel
+    async def _block(self, reason: str) -> None:
+        note = f"Paused: {reason}. Grant it, then use /replay resume."
+        await self.replays.set_state(self.replay_id, ReplayState.PAUSED, note)
+        log.warning("replay %s in channel %s paused: %s", self.replay_id, self.channel_id, reason)
+        if self.channel is not None:
+            with contextlib.suppress(discord.HTTPException):
+                await self.channel.send(f"⏸ Replay of **{escape_markdown(self.title)}** paused: "
+                                        f"{reason}. Grant it, then use `/replay resume`.",
+                                        allowed_mentions=NO_MENTIONS)
+            self.refresh_status(now=True)
+            await self._status_settled()
+
+
+class Replayer:
+    """Runs the live replays: launches a runner per channel, applies members' actions, resumes after a restart."""
+
+    def __init__(self, client: discord.Client, store: Store, webhook_budgets: Budgets, api_budget: ChannelBudget):
+        self.client = client
+        self.store = store
+        self.webhook_budgets = webhook_budgets  # webhook messages, per channel
         self.api_budget = api_budget  # the bot's own authenticated requests, all channels together
         self.runners: dict[int, ReplayRunner] = {}
 
-    def launch(self, replay: Replay, *, advance: bool = False) -> ReplayRunner:
-        runner = ReplayRunner(self, replay, advance=advance)
+    def launch(self, replay: Replay, *, post_next_now: bool = False) -> ReplayRunner:
+        runner = ReplayRunner(self, replay, post_next_now=post_next_now)
         self.runners[replay.channel_id] = runner
         runner.task = asyncio.create_task(runner.run(), name=f"replay-{replay.id}")
         return runner
@@ -255,44 +262,62 @@ class ReplayManager:
     async def resume_all(self) -> None:
         """After a restart: pick up every replay that was running. (A paused one needs no task until resumed;
         its runner then settles any comment that was in flight.)"""
-        await self.bot.wait_until_ready()
-        for replay in await self.bot.store.replays.all_live():
-            if replay.state == "running" and replay.channel_id not in self.runners:
+        await self.client.wait_until_ready()
+        for replay in await self.store.replays.all_live():
+            if replay.state is ReplayState.RUNNING and replay.channel_id not in self.runners:
                 log.info("resuming replay %s in channel %s at comment %s", replay.id, replay.channel_id,
                          replay.in_flight or replay.next_number)
                 self.launch(replay)
 
-    async def set_state(self, replay: Replay, state: str) -> None:
-        await self.bot.store.replays.set_state(replay.id, state)
-        idle = self._interrupt(replay.channel_id)
-        if state == "running" and idle:
-            self.launch(await self.bot.store.replays.get(replay.id))
-        await edit_status(self.bot, replay.id)
+    async def edit_status(self, replay_id: int, title: str | None = None) -> None:
+        """Show a replay's current state on its status message."""
+        replay = await self.store.replays.get(replay_id)
+        if replay is None or replay.status_message_id is None:
+            return
+        if title is None:
+            title = await self.store.revision_title(replay.revision_id) or "?"
+        channel = self.client.get_channel(replay.channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            return
+        try:
+            async with self.api_budget.slot():
+                await channel.get_partial_message(replay.status_message_id).edit(
+                    content=status_text(replay, title, parse_pace(replay.pace)), view=controls_view(replay),
+                    allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.info("could not edit the status of replay %s: %s", replay_id, exc)
 
-    async def control(self, replay: Replay, action: str) -> str:
-        """Pause, resume, next (post the next comment now) or stop; returns what happened, for the user."""
-        if action == "pause":
-            if replay.state != "running":
+    async def _set_state(self, replay: Replay, state: ReplayState) -> None:
+        await self.store.replays.set_state(replay.id, state)
+        idle = self._interrupt(replay.channel_id)
+        if state is ReplayState.RUNNING and idle:
+            resumed = await self.store.replays.get(replay.id)
+            if resumed is not None:
+                self.launch(resumed)
+        await self.edit_status(replay.id)
+
+    async def apply(self, replay: Replay, action: ReplayAction) -> str:
+        """Pause, resume, next (post the next comment now) or stop; returns what happened, for the member."""
+        if action is ReplayAction.PAUSE:
+            if replay.state is not ReplayState.RUNNING:
                 return "This replay is already paused."
-            await self.set_state(replay, "paused")
+            await self._set_state(replay, ReplayState.PAUSED)
             return "Paused. Use `/replay resume` or the Resume button to go on."
-        if action == "resume":
-            if replay.state != "paused":
+        if action is ReplayAction.RESUME:
+            if replay.state is not ReplayState.PAUSED:
                 return "This replay is not paused."
-            await self.set_state(replay, "running")
+            await self._set_state(replay, ReplayState.RUNNING)
             return "Resumed."
-        if action == "next":
-            if replay.state != "running":
+        if action is ReplayAction.NEXT:
+            if replay.state is not ReplayState.RUNNING:
                 return "This replay is paused: resume it first."
             if self._interrupt(replay.channel_id):
-                self.launch(replay, advance=True)
+                self.launch(replay, post_next_now=True)
             else:
-                self.runners[replay.channel_id].advance = True  # it is posting now; the next one follows at once
+                self.runners[replay.channel_id].post_next_now = True  # it is posting now; the next follows at once
             return f"Posting comment {replay.next_number} now."
-        if action == "stop":
-            await self.set_state(replay, "stopped")
-            return f"Stopped after {replay.next_number - replay.first_number} comment(s)."
-        raise ValueError(action)
+        await self._set_state(replay, ReplayState.STOPPED)
+        return f"Stopped after {replay.posted} comment(s)."
 
     async def close(self) -> None:
         tasks = [r.task for r in self.runners.values() if r.task]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.model import Comment
+from bot.core.model import Comment
 
 DEFAULT_SECONDS = 6.0
 MAX_SECONDS = 3600.0

@@ -10,7 +10,7 @@ from importlib import resources
 
 @lru_cache(maxsize=1)
 def shipped_words() -> tuple[str, ...]:
-    text = resources.files("bot").joinpath("data/profanity.txt").read_text(encoding="utf-8")
+    text = resources.files("bot.core").joinpath("data/profanity.txt").read_text(encoding="utf-8")
     return tuple(w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#"))
 
 

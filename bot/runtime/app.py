@@ -1,5 +1,5 @@
-"""The Discord bot: a ``commands.Bot`` whose ``setup_hook`` opens the store, loads one cog per feature and syncs
-slash commands only when they changed."""
+"""The Discord bot: a ``commands.Bot`` given its settings and an open store by whoever runs it (the service, the
+sandbox, a test). ``setup_hook`` loads one cog per feature and syncs slash commands only when they changed."""
 
 from __future__ import annotations
 
@@ -7,22 +7,22 @@ import asyncio
 import hashlib
 import json
 import logging
+from typing import Any
 
 import discord
 import yarl
 from discord.ext import commands
 
-from bot.budget import Budgets, ChannelBudget
-from bot.controls import ReplayButton
-from bot.interactions import RethreadTree
-from bot.replayer import ReplayManager
+from bot.core.budget import Budgets, ChannelBudget
+from bot.runtime.clock import now_seconds
+from bot.runtime.replayer import Replayer
+from bot.runtime.tree import RethreadTree
 from bot.settings import Settings
 from db.store import Store
 
 log = logging.getLogger("rethread")
 
 EXTENSIONS = ("cogs.threads", "cogs.article", "cogs.replay", "cogs.config")
-_SYNC_HASH_KEY = "command_sync_hash"
 
 
 def use_api_base(base: str | None) -> None:
@@ -33,7 +33,12 @@ def use_api_base(base: str | None) -> None:
 
 
 class RethreadBot(commands.Bot):
-    def __init__(self, settings: Settings, *, force_sync: bool = False, **options):
+    store: Store
+    settings: Settings
+    replayer: Replayer
+
+    def __init__(self, settings: Settings, store: Store, *, always_sync: bool = False, run_replays: bool = True,
+                 **options: Any):
         intents = discord.Intents.none()
         intents.guilds = True  # channels and permissions; nothing privileged
         super().__init__(
@@ -45,10 +50,12 @@ class RethreadBot(commands.Bot):
             **options,
         )
         self.settings = settings
-        self.force_sync = force_sync
-        self.store: Store | None = None
-        self.replays = ReplayManager(self, Budgets(settings.webhook_budget), ChannelBudget(settings.api_budget))
-        self._resume_task: asyncio.Task | None = None
+        self.store = store
+        self.always_sync = always_sync  # `rethread sync`, and the sandbox (a new simulated application each start)
+        self.run_replays = run_replays  # `rethread sync` only logs in to sync; it runs no replays
+        self.replayer = Replayer(self, store, Budgets(settings.webhook_budget, clock=now_seconds),
+                                 ChannelBudget(settings.api_budget, clock=now_seconds))
+        self._resume_task: asyncio.Task[None] | None = None
 
     async def login(self, token: str) -> None:
         use_api_base(self.settings.api_base)
@@ -60,16 +67,15 @@ class RethreadBot(commands.Bot):
             log.info("using API %s and gateway %s", self.settings.api_base, url)
 
     async def setup_hook(self) -> None:
-        self.store = await Store.open(self.settings.db_path)
-        self.add_dynamic_items(ReplayButton)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
-        if not self.force_sync:  # `rethread sync` only logs in to sync; it runs no replays
-            self._resume_task = asyncio.create_task(self.replays.resume_all(), name="resume-replays")
+        if self.run_replays:
+            self._resume_task = asyncio.create_task(self.replayer.resume_all(), name="resume-replays")
 
     async def sync_commands(self) -> str:
-        """To the dev guild at every start (instant); globally only when the command set changed."""
+        """To the dev guild at every start (instant); globally only when the command set changed for this
+        application (the hash is kept per application id, so another application is always synced)."""
         if self.settings.dev_guild_id:
             guild = discord.Object(self.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
@@ -78,17 +84,15 @@ class RethreadBot(commands.Bot):
             return "dev guild"
         payload = json.dumps([c.to_dict(self.tree) for c in self.tree.get_commands()], sort_keys=True)
         digest = hashlib.sha256(payload.encode()).hexdigest()
-        if not self.force_sync and await self.store.get_state(_SYNC_HASH_KEY) == digest:
+        key = f"command_sync_hash:{self.application_id}"
+        if not self.always_sync and await self.store.bot_state.get(key) == digest:
             log.info("slash commands unchanged since the last sync; not syncing")
             return "unchanged"
         synced = await self.tree.sync()
-        await self.store.set_state(_SYNC_HASH_KEY, digest)
+        await self.store.bot_state.put(key, digest)
         log.info("synced %d global commands", len(synced))
         return "global"
 
     async def close(self) -> None:
-        await self.replays.close()
+        await self.replayer.close()
         await super().close()
-        if self.store is not None:
-            await self.store.close()
-            self.store = None

@@ -1,18 +1,21 @@
 """Posting replayed comments into one channel: through a webhook Rethread owns there (so each comment shows
 its author's name and avatar), or as the bot itself with the author in an embed. Retries what Discord asks to
-be retried; names the permission that is missing; recognises a channel or webhook that no longer exists."""
+be retried; names the permission that is missing; makes a deleted webhook again; recognises a deleted channel."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 import aiohttp
 import discord
 
-from bot.budget import ChannelBudget
-from bot.render import PostedComment
+from bot.core.budget import ChannelBudget
+from bot.core.render import PostedComment
+from bot.runtime.permissions import bot_missing_for_replay
 from db.replays import ReplayStore
 
 log = logging.getLogger("rethread.posting")
@@ -20,6 +23,10 @@ log = logging.getLogger("rethread.posting")
 WEBHOOK_NAME = "Rethread"
 NO_MENTIONS = discord.AllowedMentions.none()
 RETRIES = 5  # discord.py already retries 429 and 500/502/504; this covers 503 and dropped connections
+UNKNOWN_WEBHOOK, UNKNOWN_CHANNEL = 10015, 10003
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class ReplayBlocked(Exception):
@@ -27,7 +34,11 @@ class ReplayBlocked(Exception):
 
 
 class ChannelGone(Exception):
-    """The channel or its webhook was deleted: the replay ends."""
+    """The channel was deleted (or its webhook could not be made again): the replay ends."""
+
+
+class WebhookGone(Exception):
+    """The saved webhook no longer exists in Discord; it is made again once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,25 +48,19 @@ class SentMessage:
     from_us: bool
 
 
-def missing_permissions(channel: discord.abc.GuildChannel, use_webhooks: bool) -> list[str]:
-    """The permissions a replay needs in ``channel`` that the bot lacks, as Discord's UI names them."""
-    perms = channel.permissions_for(channel.guild.me)
-    needed = [("view_channel", "View Channel"), ("send_messages", "Send Messages"), ("embed_links", "Embed Links"),
-              ("read_message_history", "Read Message History")]
-    if use_webhooks:
-        needed.append(("manage_webhooks", "Manage Webhooks"))
-    return [label for attr, label in needed if not getattr(perms, attr)]
-
-
 class ChannelPoster:
-    def __init__(self, bot: discord.Client, channel: discord.TextChannel, replays: ReplayStore, use_webhooks: bool,
+    def __init__(self, client: discord.Client, channel: discord.TextChannel, replays: ReplayStore, use_webhooks: bool,
                  api_budget: ChannelBudget):
-        self.bot = bot
+        self.client = client
         self.channel = channel
         self.replays = replays
         self.use_webhooks = use_webhooks
         self.api_budget = api_budget
         self.webhook: discord.Webhook | None = None
+
+    @property
+    def bot_user_id(self) -> int:
+        return self.client.user.id if self.client.user else 0
 
     async def prepare(self) -> None:
         if self.use_webhooks and self.webhook is None:
@@ -64,31 +69,40 @@ class ChannelPoster:
     async def _find_or_create_webhook(self) -> discord.Webhook:
         saved = await self.replays.webhook(self.channel.id)
         if saved:
-            return discord.Webhook.partial(saved[0], saved[1], client=self.bot)
+            return discord.Webhook.partial(saved[0], saved[1], client=self.client)
         async with self.api_budget.slot():  # one slot per bot-authenticated request
             hooks = await self.channel.webhooks()
-        for hook in hooks:
-            if hook.user and hook.user.id == self.bot.user.id and hook.token:
-                webhook = hook
-                break
-        else:
+        webhook = next((h for h in hooks if h.user and h.user.id == self.bot_user_id and h.token), None)
+        if webhook is None:
             async with self.api_budget.slot():
                 webhook = await self.channel.create_webhook(name=WEBHOOK_NAME, reason="Rethread replays comments here")
+        assert webhook.token is not None  # a webhook the bot created (or owns) always comes with its token
         await self.replays.save_webhook(self.channel.id, webhook.id, webhook.token)
-        return discord.Webhook.partial(webhook.id, webhook.token, client=self.bot)
+        return discord.Webhook.partial(webhook.id, webhook.token, client=self.client)
 
     async def send_part(self, posted: PostedComment, part: int) -> int:
-        """Post one message of a comment; returns its id."""
+        """Post one message of a comment; returns its id. A webhook deleted since it was saved is made again
+        once: Discord refused the send (10015), so nothing was posted and sending again duplicates nothing."""
         content = posted.contents[part]
-        if self.use_webhooks:
-            message = await self.call(self.webhook.send, content, username=posted.username,
-                                       avatar_url=posted.avatar_url, allowed_mentions=NO_MENTIONS, wait=True)
-        else:
+        if not self.use_webhooks:
             embed = discord.Embed(description=content, colour=discord.Colour.light_grey())
             embed.set_author(name=posted.username, icon_url=posted.avatar_url)
             async with self.api_budget.slot():
-                message = await self.call(self.channel.send, embed=embed, allowed_mentions=NO_MENTIONS)
-        return message.id
+                sent = await self.call(self.channel.send, embed=embed, allowed_mentions=NO_MENTIONS)
+            return sent.id
+        for attempt in range(2):
+            await self.prepare()
+            assert self.webhook is not None
+            try:
+                message = await self.call(self.webhook.send, content, username=posted.username,
+                                          avatar_url=posted.avatar_url, allowed_mentions=NO_MENTIONS, wait=True)
+                return message.id
+            except WebhookGone:
+                self.webhook = None
+                if attempt:
+                    break
+                log.warning("the webhook in #%s was deleted; making it again", self.channel)
+        raise ChannelGone("the replay's webhook was deleted and could not be made again")
 
     async def recent(self, after: int | None, limit: int = 50) -> list[SentMessage]:
         """Messages posted after ``after`` (or the latest ``limit``), oldest first."""
@@ -96,27 +110,29 @@ class ChannelPoster:
         history = self.channel.history(limit=limit, after=discord.Object(after) if after else None,
                                        oldest_first=True)
         async for message in history:
-            from_us = (self.webhook is not None and message.webhook_id == self.webhook.id) or (
-                message.author.id == self.bot.user.id)
+            ours = message.author.id == self.bot_user_id or (
+                message.webhook_id is not None and message.webhook_id == (self.webhook.id if self.webhook else None))
             content = message.content if self.use_webhooks else (
                 message.embeds[0].description if message.embeds else "") or ""
-            found.append(SentMessage(message.id, content, from_us))
+            found.append(SentMessage(message.id, content, ours))
         return found
 
-    async def call(self, fn, *args, **kwargs):
+    async def call(self, fn: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs) -> T:
         """Call Discord, retrying server errors and dropped connections with backoff; turn a missing permission
-        into :class:`ReplayBlocked` and a deleted channel or webhook into :class:`ChannelGone`."""
+        into :class:`ReplayBlocked`, a deleted webhook into :class:`WebhookGone` and a deleted channel into
+        :class:`ChannelGone`."""
         for attempt in range(RETRIES):
             try:
                 return await fn(*args, **kwargs)
             except discord.Forbidden as exc:
-                missing = missing_permissions(self.channel, self.use_webhooks) or ["a permission Discord did not name"]
-                raise ReplayBlocked(f"I am missing {', '.join(missing)} in #{self.channel.name}") from exc
+                lacking = bot_missing_for_replay(self.channel, self.use_webhooks) or [
+                    "a permission Discord did not name"]
+                raise ReplayBlocked(f"I am missing {', '.join(lacking)} in #{self.channel.name}") from exc
             except discord.NotFound as exc:
-                if exc.code == 10015:
+                if exc.code == UNKNOWN_WEBHOOK:
                     await self.replays.forget_webhook(self.channel.id)
-                    raise ChannelGone("the replay's webhook was deleted") from exc
-                if exc.code == 10003:
+                    raise WebhookGone() from exc
+                if exc.code == UNKNOWN_CHANNEL:
                     raise ChannelGone("the channel was deleted") from exc
                 raise
             except (TimeoutError, discord.DiscordServerError, aiohttp.ClientError) as exc:

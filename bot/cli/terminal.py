@@ -11,11 +11,12 @@ from rich.panel import Panel
 from rich.text import Text
 from rich.tree import Tree
 
-from bot.export import format_timestamp
-from bot.model import Comment, Thread
-from bot.render import article_messages, render_comment
+from bot.core.export import format_timestamp
+from bot.core.model import Comment, Thread
+from bot.core.render import article_messages, render_comment
 
 _INLINE = re.compile(r"\*\*(.+?)\*\*|\[([^\]]+)\]\([^)]+\)|(?<!\*)\*([^*]+)\*(?!\*)")
+_ESCAPED = re.compile(r"\\([\\*_~`|\[\]<>#>-]|\d)")  # Discord shows an escaped character as itself
 _NAME_COLOURS = ("cyan", "magenta", "green", "yellow", "bright_blue", "bright_red")
 
 
@@ -33,7 +34,24 @@ def _inline(line: str, style: str = "") -> Text:
             out.append(match[3], style="italic")
         pos = match.end()
     out.append(line[pos:])
-    return out
+    return _unescape(out)
+
+
+def _unescape(text: Text) -> Text:
+    """Drop markdown escapes from already-styled text, keeping the styles."""
+    plain = text.plain
+    if "\\" not in plain:
+        return text
+    pieces = []
+    pos = 0
+    for match in _ESCAPED.finditer(plain):
+        pieces.append(text[pos : match.start()])
+        pos = match.start() + 1
+    pieces.append(text[pos:])
+    joined = Text(style=text.style)
+    for piece in pieces:
+        joined.append_text(piece)
+    return joined
 
 
 def discord_markdown(text: str) -> Text:
@@ -60,7 +78,7 @@ def preview_thread(
     console: Console, thread: Thread, *, pace: float = 0.0, sleep: Callable[[float], None] = time.sleep
 ) -> None:
     """Replay ``thread`` in the terminal: the article's embeds, then each comment as its author's message."""
-    for message in article_messages(thread, replay_hint="rethread preview"):
+    for message in article_messages(thread, replay_hint=None):
         for embed in message:
             console.print(Panel(discord_markdown(embed.description), title=embed.title and Text(embed.title, "bold"),
                                 subtitle=embed.footer, border_style="blue", title_align="left"))

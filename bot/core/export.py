@@ -1,10 +1,10 @@
-"""Write a :class:`~bot.model.Thread` back in the input format, so that ``parse(export(t)) == t``."""
+"""Write a :class:`~bot.core.model.Thread` back in the input format, so that ``parse(export(t)) == t``."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from bot.model import Comment, Thread
+from bot.core.model import Comment, Thread
 
 
 def format_timestamp(moment: datetime) -> str:

@@ -73,12 +73,13 @@ class ChannelBudget:
 class Budgets:
     """One budget per channel, created on first use."""
 
-    def __init__(self, spec: BudgetSpec):
+    def __init__(self, spec: BudgetSpec, clock: Callable[[], float] = time.monotonic):
         self.spec = spec
+        self.clock = clock
         self._by_channel: dict[int, ChannelBudget] = {}
 
     def __getitem__(self, channel_id: int) -> ChannelBudget:
         budget = self._by_channel.get(channel_id)
         if budget is None:
-            budget = self._by_channel[channel_id] = ChannelBudget(self.spec)
+            budget = self._by_channel[channel_id] = ChannelBudget(self.spec, self.clock)
         return budget

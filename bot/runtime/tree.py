@@ -7,11 +7,10 @@ import logging
 import discord
 from discord import app_commands
 
+from bot.runtime.errors import UserError
+from bot.runtime.permissions import permission_label
+
 log = logging.getLogger("rethread.interactions")
-
-
-class UserError(app_commands.AppCommandError):
-    """Something the user can fix; the message (which says how) is shown to them alone."""
 
 
 async def reply_privately(interaction: discord.Interaction, content: str) -> None:
@@ -23,14 +22,14 @@ async def reply_privately(interaction: discord.Interaction, content: str) -> Non
 
 
 def explain(error: app_commands.AppCommandError) -> str:
+    """What to tell the member, by the kind of error."""
     if isinstance(error, UserError):
         return str(error)
     if isinstance(error, app_commands.MissingPermissions):
-        missing = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
-        return f"You need the {missing} permission to do that."
+        return f"You need the {', '.join(map(permission_label, error.missing_permissions))} permission to do that."
     if isinstance(error, app_commands.BotMissingPermissions):
-        missing = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
-        return f"I am missing the {missing} permission here. Ask an admin to grant it, then try again."
+        names = ", ".join(map(permission_label, error.missing_permissions))
+        return f"I am missing the {names} permission here. Ask an admin to grant it, then try again."
     if isinstance(error, app_commands.CheckFailure):
         return str(error) or "You are not allowed to use this command here."
     if isinstance(error, app_commands.TransformerError):

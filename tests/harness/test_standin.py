@@ -12,8 +12,10 @@ import aiohttp
 import discord
 import pytest
 
-from bot.app import use_api_base
+from bot.runtime.app import use_api_base
 from tests.fakediscord import FakeDiscord
+
+pytestmark = pytest.mark.harness  # a self-test of the test harness, not of the bot
 
 # -- the bot process ---------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Parse scraped thread files (an article followed by its comments) into :class:`~bot.model.Thread`.
+"""Parse scraped thread files (an article followed by its comments) into :class:`~bot.core.model.Thread`.
 
 The format, as scraped from news sites::
 
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bot.model import Block, Comment, ReplySource, Thread
+from bot.core.model import Block, Comment, ReplySource, Thread
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
@@ -70,8 +70,10 @@ class LoadedFile:
     sha256: str
 
 
-def _latin1_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
+def _latin1_fallback(err: UnicodeError) -> tuple[str, int]:
     # cp1252 leaves five bytes undefined; keep them as their Latin-1 characters rather than dropping them.
+    if not isinstance(err, UnicodeDecodeError):
+        raise err
     return err.object[err.start : err.end].decode("latin-1"), err.end
 
 
