@@ -36,6 +36,16 @@ def _budget(name: str, default: BudgetSpec) -> BudgetSpec:
         raise SettingsError(f"{name}: {exc}") from None
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _log_level() -> str:
+    raw = os.environ.get("LOG_LEVEL", "").strip().upper() or "INFO"
+    if raw not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {raw.lower()!r}")
+    return raw
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     discord_token: str | None
@@ -60,7 +70,7 @@ class Settings:
             max_file_bytes=max_mb * 1024 * 1024,
             dev_guild_id=_int("DEV_GUILD_ID", None),
             api_base=os.environ.get("DISCORD_API_BASE", "").strip().rstrip("/") or None,
-            log_level=os.environ.get("LOG_LEVEL", "").strip().upper() or "INFO",
+            log_level=_log_level(),
             webhook_budget=_budget("RETHREAD_WEBHOOK_BUDGET", DISCORD_WEBHOOK_BUDGET),
             api_budget=_budget("RETHREAD_API_BUDGET", API_BUDGET),
         )

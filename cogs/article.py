@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.render import ArticleEmbed, article_messages
-from bot.core.text import escape_markdown, plural
+from bot.core.text import plural, title_in_text
 from bot.runtime.app import RethreadBot
 from bot.runtime.errors import UserError
 from bot.runtime.options import ThreadArg
@@ -44,7 +44,7 @@ class Article(commands.GroupCog, group_name="article", group_description="Post a
         for embeds in messages:
             await target.send(embeds=[as_embed(e) for e in embeds], allowed_mentions=discord.AllowedMentions.none())
         await interaction.followup.send(
-            f"Posted **{escape_markdown(parsed.title)}** in {target.mention} ({plural(len(messages), 'message')}). "
+            f"Posted **{title_in_text(parsed.title)}** in {target.mention} ({plural(len(messages), 'message')}). "
             f"Replay its {len(parsed.comments)} comments with `/replay start`.", ephemeral=True)
 
 

@@ -9,8 +9,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.pacing import parse_pace
+from bot.core.limits import EMBED_FIELD_VALUE, MESSAGE_CONTENT
+from bot.core.pacing import PaceError, parse_pace
 from bot.core.profanity import shipped_words
+from bot.core.text import escape_markdown, shorten
 from bot.runtime.app import RethreadBot
 from bot.runtime.errors import UserError
 from bot.runtime.options import PaceArg
@@ -36,18 +38,23 @@ def show_value(key: str, value: Any) -> str:
     if key == "replay_role_id":
         return f"<@&{value}>"
     if key == "default_pace":
-        return f"{value} ({parse_pace(value).describe()})"
+        try:
+            return f"{value} ({parse_pace(value).describe()})"
+        except PaceError:
+            return f"{value} (not a pace any more: set it again with /config set pace:)"
     if key == "use_webhooks":
         return "yes" if value else "no: the bot posts each comment, the author in an embed"
     if key == "profanity_words":
-        return f"{len(value)} words: " + ", ".join(value[:20]) + ("…" if len(value) > 20 else "")
+        return f"{len(value)} words: " + escape_markdown(", ".join(value[:20])) + ("…" if len(value) > 20 else "")
     return str(value)
 
 
 def describe(changes: list[Change]) -> str:
     if not changes:
         return "Nothing changed: those are the current settings."
-    return "\n".join(f"**{LABELS[c.key]}**: {show_value(c.key, c.old)} → {show_value(c.key, c.new)}" for c in changes)
+    lines = [f"**{LABELS[c.key]}**: {shorten(show_value(c.key, c.old), 400)} → {shorten(show_value(c.key, c.new), 400)}"
+             for c in changes]
+    return shorten("\n".join(lines), MESSAGE_CONTENT - 100)  # room for a note after it
 
 
 @app_commands.default_permissions(manage_guild=True)
@@ -71,7 +78,8 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Rethr
         for key in KEYS:
             value = getattr(settings, key)
             marker = "" if value != getattr(DEFAULTS, key) else " *(default)*"
-            embed.add_field(name=LABELS[key], value=show_value(key, value) + marker, inline=False)
+            embed.add_field(name=LABELS[key], value=shorten(show_value(key, value) + marker, EMBED_FIELD_VALUE),
+                            inline=False)
         history = await self.bot.store.config.history(interaction.guild_id or 0, limit=5)
         if history:
             embed.add_field(name="Recent changes", inline=False, value="\n".join(

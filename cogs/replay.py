@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.core.pacing import Pace, parse_pace
 from bot.core.replays import Replay, ReplayAction
 from bot.core.status import status_text
-from bot.core.text import escape_markdown, shorten
+from bot.core.text import shorten, title_in_text
 from bot.runtime.app import RethreadBot
 from bot.runtime.controls import BUTTON_ID_TEMPLATE
 from bot.runtime.errors import UserError
@@ -118,7 +118,7 @@ class ReplayCog(commands.GroupCog, group_name="replay", group_description="Repla
             raise UserError(f"{target.mention} already has a replay. Stop it with `/replay stop` first.") from None
         self.bot.replayer.launch(replay)
         await interaction.response.send_message(
-            f"Replaying **{escape_markdown(thread.title)}** in {target.mention}: comments {first} to "
+            f"Replaying **{title_in_text(thread.title)}** in {target.mention}: comments {first} to "
             f"{thread.comments}, {chosen_pace.describe()}.", ephemeral=True)
 
     async def _live(self, interaction: discord.Interaction[RethreadBot],

@@ -6,6 +6,8 @@ import asyncio
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.core.budget import BudgetSpec, ChannelBudget
 from bot.core.model import Block, Comment
@@ -76,3 +78,29 @@ async def test_budget_holds_a_slot_while_in_flight():
 
     await asyncio.gather(send("a"), send("b"))
     assert order == ["a start", "a end", "b start", "b end"]
+
+
+@pytest.mark.parametrize(("text", "stored"), [
+    ("0.00001", "0"), ("1e-05", "0"), ("2.5e1", "25"), ("0.0006", "0.001"), ("3600", "3600"), ("7.", "7"),
+    (".5", "0.5"), ("original:1", "original:1"), ("original: 10000", "original:10000"),
+    ("ORIGINAL x 2.25", "original:2.25"),
+])
+def test_paces_are_stored_in_a_form_that_reads_back(text, stored):
+    assert str(parse_pace(text)) == stored
+    assert parse_pace(stored) == parse_pace(text)
+
+
+@pytest.mark.parametrize("text", ["inf", "nan", "3600.1", "1e9", "original:0.5", "original:10001", "original:inf",
+                                  "original:1e9", "- 1", "0x10"])
+def test_paces_out_of_range_are_refused(text):
+    with pytest.raises(PaceError):
+        parse_pace(text)
+
+
+@given(st.one_of(st.floats(min_value=0, max_value=3600, allow_nan=False),
+                 st.floats(min_value=1, max_value=10_000).map(lambda f: f"original:{f!r}")))
+def test_every_accepted_pace_round_trips(value):
+    text = value if isinstance(value, str) else repr(value)
+    pace = parse_pace(text)
+    assert parse_pace(str(pace)) == pace
+    assert "e" not in str(pace).replace("original", "")

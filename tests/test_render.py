@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -32,7 +33,10 @@ from tests.conftest import DEMO_SEEDS
         ("the clyde fan", "the cl-yde fan"),
         ("everyone", "everyone (commenter)"),
         ("HERE", "HERE (commenter)"),
-        ("   ", "Anonymous"),
+        ("   ", "Anonymous commenter"),
+        ("\u200b\u200d\u3164", "Anonymous commenter"),  # zero-width and Hangul filler only
+        ("\u202eevil\u202c name", "evil name"),  # a right-to-left override is removed
+        ("\u2067\u2069", "Anonymous commenter"),
         ("x" * 100, "x" * 79 + "…"),
     ],
 )
@@ -46,6 +50,8 @@ def test_every_name_becomes_a_valid_webhook_name(author):
     assert 1 <= len(name) <= 80
     assert "discord" not in name.casefold() and "clyde" not in name.casefold()
     assert name.casefold() not in ("everyone", "here")
+    assert not set(name) & set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    assert any(unicodedata.category(ch)[0] in "LNPS" and ch not in "\u3164\u115f\u1160\uffa0\u2800" for ch in name)
 
 
 def test_avatars_are_deterministic_default_avatars():

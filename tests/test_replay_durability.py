@@ -134,3 +134,42 @@ async def test_a_deleted_channel_ends_the_replay_cleanly(bot, fast_fake):
     answer = await fast_fake.slash(fast_fake.member, "thread list")
     assert answer.response is not None, "the bot still answers"
     assert "Traceback" not in bot.log()
+
+
+async def test_one_refused_message_never_ends_the_replay(bot, fast_fake):
+    """Discord refuses an author's name under rules it does not publish, and one comment's text outright: the
+    name is replaced by a neutral one, the text by a note, and every other comment is posted in order."""
+    fast_fake.refuse_name("Tom Nguyen")
+    fast_fake.refuse_content("I proposed to my wife")  # comment 8, Quiet Reader
+    await start_replay(fast_fake, "Café Zürich")
+    await until(lambda: "Finished" in status(fast_fake), "the replay to finish", proc=bot)
+    shown = [(m.name, m.content.splitlines()[-1]) for m in fast_fake.channel_messages()[1:]]
+    assert shown == [
+        ("Gus 'the Rook' Malone", "-# #1"),
+        ("Nadia Haddad", "-# #2"),
+        ("Gus 'the Rook' Malone", "-# #3 · not verified · Jun 20, 2024 9:45 AM"),
+        ("ana-lucía", "-# #4"),
+        ("#5 Tom Nguyen", "-# #5"),
+        ("Chen Wei", "-# #6 · not verified · Jun 20, 2024 11:02 AM"),
+        ("#7 Tom Nguyen", "-# #7"),
+        ("Rethread", "-# Comment #8 could not be posted: Discord refused it. The replay goes on."),
+        ("Nadia Haddad", "-# #9 · not verified · Jun 20, 2024 1:15 PM"),
+        ("Zoë_Ş", "-# #10"),
+    ]
+    assert "✅ Finished" in status(fast_fake) and "10/10" in status(fast_fake)
+    assert "comment 8 (part 1) in #general was refused in every form" in bot.log()
+
+
+async def test_debug_logging_never_shows_a_webhook_token_or_the_bot_token(fast_fake, tmp_path):
+    proc = BotProcess(fast_fake, tmp_path, env={"RETHREAD_WEBHOOK_BUDGET": "30/6", "LOG_LEVEL": "DEBUG"})
+    await proc.start()
+    try:
+        await start_replay(fast_fake, "Café Zürich")
+        await until(lambda: "Finished" in status(fast_fake), "the replay to finish", proc=proc)
+    finally:
+        proc.kill()
+    tokens = [hook["token"] for hook in fast_fake.webhooks.values()]
+    log = proc.log()
+    assert tokens and "DEBUG" in log, "the webhook was made, and the log is at DEBUG"
+    assert not [t for t in tokens if t in log]
+    assert fast_fake.token not in log

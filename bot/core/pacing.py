@@ -12,10 +12,18 @@ MAX_SECONDS = 3600.0
 READING_WORDS_PER_SECOND = 4.0  # 240 words a minute, an unhurried reading speed
 READING_MIN, READING_MAX = 2.0, 90.0
 ORIGINAL_DEFAULT_SPEEDUP = 60.0  # an hour of the original thread in a minute
-ORIGINAL_MIN, ORIGINAL_MAX = 1.0, 300.0
+ORIGINAL_MIN, ORIGINAL_MAX = 1.0, 300.0  # the shortest and longest gap at original timing, in seconds
+SPEEDUP_MIN, SPEEDUP_MAX = 1.0, 10_000.0
+RESOLUTION = 3  # decimal places kept: a pace is stored as text that parses back to the same value
 
-_ORIGINAL = re.compile(r"^original(?:[:x ](\d+(?:\.\d+)?))?$")
-_SECONDS = re.compile(r"^(\d+(?:\.\d+)?)\s*s?$")
+_NUMBER = r"(\d+(?:\.\d*)?(?:e[-+]?\d+)?|\.\d+)"  # plain or scientific, as older versions may have stored
+_ORIGINAL = re.compile(rf"^original(?:\s*[:x ]\s*{_NUMBER})?$")
+_SECONDS = re.compile(rf"^{_NUMBER}\s*s?$")
+
+
+def _decimal(value: float) -> str:
+    """``2.5``, ``0``, ``0.001``: never scientific notation, so the text always parses back."""
+    return f"{value:.{RESOLUTION}f}".rstrip("0").rstrip(".")
 
 
 class PaceError(ValueError):
@@ -29,17 +37,18 @@ class Pace:
     speedup: float = ORIGINAL_DEFAULT_SPEEDUP  # original
 
     def __str__(self) -> str:
+        """The canonical text, stored in the database: ``parse_pace(str(p)) == p``."""
         if self.mode == "fixed":
-            return f"{self.seconds:g}"
+            return _decimal(self.seconds)
         if self.mode == "original":
-            return f"original:{self.speedup:g}"
+            return f"original:{_decimal(self.speedup)}"
         return self.mode
 
     def describe(self) -> str:
         return {
-            "fixed": f"every {self.seconds:g} s" if self.seconds else "as fast as Discord allows",
+            "fixed": f"every {_decimal(self.seconds)} s" if self.seconds else "as fast as Discord allows",
             "reading": "at reading speed",
-            "original": f"at the original timing, {self.speedup:g}× faster",
+            "original": f"at the original timing, {_decimal(self.speedup)}× faster",
             "manual": "when someone presses Next",
         }[self.mode]
 
@@ -61,19 +70,21 @@ class Pace:
 
 
 def parse_pace(text: str) -> Pace:
-    """``6`` or ``6s`` (seconds, 0 = as fast as allowed), ``reading``, ``original`` or ``original:120``
-    (speed-up factor), ``manual``."""
+    """``6`` or ``6s`` (seconds, 0 = as fast as allowed, at most 3600), ``reading``, ``original`` or
+    ``original:120`` (speed-up factor 1 to 10,000), ``manual``. Values are kept to the millisecond."""
     value = text.strip().lower()
     if value in ("reading", "manual"):
         return Pace(value)
     if match := _ORIGINAL.match(value):
-        speedup = float(match[1]) if match[1] else ORIGINAL_DEFAULT_SPEEDUP
-        if speedup <= 0:
-            raise PaceError("the original-timing speed-up must be above 0")
+        speedup = round(float(match[1]), RESOLUTION) if match[1] else ORIGINAL_DEFAULT_SPEEDUP
+        if not SPEEDUP_MIN <= speedup <= SPEEDUP_MAX:
+            raise PaceError(f"the original-timing speed-up must be from {SPEEDUP_MIN:g} to {SPEEDUP_MAX:,.0f}, "
+                            f"not {_decimal(speedup)}")
         return Pace("original", speedup=speedup)
     if match := _SECONDS.match(value):
-        seconds = float(match[1])
+        seconds = round(float(match[1]), RESOLUTION)
         if seconds > MAX_SECONDS:
-            raise PaceError(f"a pace of {seconds:g} s is over the {MAX_SECONDS:g} s maximum")
+            raise PaceError(f"a pace of {_decimal(seconds)} s is over the {MAX_SECONDS:g} s maximum")
         return Pace("fixed", seconds=seconds)
-    raise PaceError(f"“{text}” is not a pace: use a number of seconds, reading, original, original:120 or manual")
+    raise PaceError(f"“{text[:40]}” is not a pace: use a number of seconds from 0 to 3600, reading, original, "
+                    "original:120 or manual")

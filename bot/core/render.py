@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,9 +29,23 @@ _FORBIDDEN_NAME_PARTS = re.compile(r"(disc)(ord)|(cl)(yde)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
+# Characters that change the direction of the text around them, and characters that show nothing at all.
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"))
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u034f\u115f\u1160\u3164\uffa0\u2800\u180e")
+ANONYMOUS = "Anonymous commenter"
+
+
+def _visible(text: str) -> bool:
+    """Has a letter, digit, punctuation mark or symbol that a reader can see."""
+    return any(unicodedata.category(ch)[0] in "LNPS" and ch not in _INVISIBLE for ch in text)
+
+
 def webhook_name(author: str) -> str:
-    """A name Discord accepts for a webhook message, as close to the author's own as possible."""
-    name = " ".join(author.split()) or "Anonymous"
+    """A name Discord accepts for a webhook message, as close to the author's own as possible, and readable:
+    no direction overrides, and a name made only of invisible characters becomes ``Anonymous commenter``."""
+    name = " ".join(author.translate(_BIDI_CONTROLS).split())
+    if not _visible(name):
+        name = ANONYMOUS
     name = _FORBIDDEN_NAME_PARTS.sub(lambda m: f"{m[1] or m[3]}-{m[2] or m[4]}", name)
     if name.casefold() in ("everyone", "here"):
         name = f"{name} (commenter)"

@@ -38,3 +38,11 @@ def shorten(text: str, limit: int, *, ellipsis: str = "…") -> str:
 def plural(count: int, noun: str, plural_form: str | None = None) -> str:
     """``1 comment``, ``2 comments``."""
     return f"{count:,} {noun if count == 1 else plural_form or noun + 's'}"
+
+
+TITLE_IN_TEXT = 200  # a thread title inside a sentence the bot writes: long enough to recognise, never too long
+
+
+def title_in_text(title: str) -> str:
+    """A thread title to put in bold inside the bot's own message: shortened, its markdown shown literally."""
+    return escape_markdown(shorten(" ".join(title.split()), TITLE_IN_TEXT))

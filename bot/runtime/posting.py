@@ -41,6 +41,20 @@ class WebhookGone(Exception):
     """The saved webhook no longer exists in Discord; it is made again once."""
 
 
+class MessageRefused(Exception):
+    """Discord refused this one message (a 4xx such as 400 Invalid Form Body): others may still go through."""
+
+    def __init__(self, status: int, code: int, text: str):
+        super().__init__(f"{status} {code}: {text}")
+        self.status, self.code, self.text = status, code, text
+
+
+def neutral_name(number: int, username: str) -> str:
+    """A webhook name Discord is very unlikely to refuse: the comment's number and the name, shortened to ASCII."""
+    plain = "".join(ch for ch in username if ch.isascii() and (ch.isalnum() or ch in " -_.'")).strip()
+    return f"#{number} {plain[:24]}".strip()
+
+
 @dataclass(frozen=True, slots=True)
 class SentMessage:
     id: int
@@ -81,21 +95,51 @@ class ChannelPoster:
         return discord.Webhook.partial(webhook.id, webhook.token, client=self.client)
 
     async def send_part(self, posted: PostedComment, part: int) -> int:
-        """Post one message of a comment; returns its id. A webhook deleted since it was saved is made again
-        once: Discord refused the send (10015), so nothing was posted and sending again duplicates nothing."""
+        """Post one message of a comment; returns its id. If Discord refuses that message alone (a 400), it is
+        tried once more in a safer form (a neutral webhook name, then the bot's own embed), and if Discord still
+        refuses it, a short note is posted in its place: one refused message never ends a replay."""
         content = posted.contents[part]
+        attempts = [self._as_author, self._as_neutral_author, self._as_bot]
         if not self.use_webhooks:
-            embed = discord.Embed(description=content, colour=discord.Colour.light_grey())
-            embed.set_author(name=posted.username, icon_url=posted.avatar_url)
-            async with self.api_budget.slot():
-                sent = await self.call(self.channel.send, embed=embed, allowed_mentions=NO_MENTIONS)
-            return sent.id
+            attempts = [self._as_bot]
+        reasons = []
+        for attempt in attempts:
+            try:
+                return await attempt(posted, content)
+            except MessageRefused as exc:
+                reasons.append(str(exc))
+                log.warning("Discord refused comment %s (part %d) in #%s via %s: %s", posted.number, part + 1,
+                            self.channel, attempt.__name__, exc)
+        log.warning("comment %s (part %d) in #%s was refused in every form; a note takes its place (%s)",
+                    posted.number, part + 1, self.channel, "; ".join(reasons))
+        note = (f"-# Comment #{posted.number}" + (f" (part {part + 1})" if len(posted.contents) > 1 else "")
+                + " could not be posted: Discord refused it. The replay goes on.")
+        async with self.api_budget.slot():
+            sent = await self.call(self.channel.send, note, allowed_mentions=NO_MENTIONS)
+        return sent.id
+
+    async def _as_author(self, posted: PostedComment, content: str) -> int:
+        return await self._via_webhook(content, posted.username, posted.avatar_url)
+
+    async def _as_neutral_author(self, posted: PostedComment, content: str) -> int:
+        return await self._via_webhook(content, neutral_name(posted.number, posted.username), posted.avatar_url)
+
+    async def _as_bot(self, posted: PostedComment, content: str) -> int:
+        embed = discord.Embed(description=content, colour=discord.Colour.light_grey())
+        embed.set_author(name=posted.username, icon_url=posted.avatar_url)
+        async with self.api_budget.slot():
+            sent = await self.call(self.channel.send, embed=embed, allowed_mentions=NO_MENTIONS)
+        return sent.id
+
+    async def _via_webhook(self, content: str, username: str, avatar_url: str) -> int:
+        """A webhook deleted since it was saved is made again once: Discord refused the send (10015), so nothing
+        was posted and sending again duplicates nothing."""
         for attempt in range(2):
             await self.prepare()
             assert self.webhook is not None
             try:
-                message = await self.call(self.webhook.send, content, username=posted.username,
-                                          avatar_url=posted.avatar_url, allowed_mentions=NO_MENTIONS, wait=True)
+                message = await self.call(self.webhook.send, content, username=username, avatar_url=avatar_url,
+                                          allowed_mentions=NO_MENTIONS, wait=True)
                 return message.id
             except WebhookGone:
                 self.webhook = None
@@ -119,8 +163,8 @@ class ChannelPoster:
 
     async def call(self, fn: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs) -> T:
         """Call Discord, retrying server errors and dropped connections with backoff; turn a missing permission
-        into :class:`ReplayBlocked`, a deleted webhook into :class:`WebhookGone` and a deleted channel into
-        :class:`ChannelGone`."""
+        into :class:`ReplayBlocked`, a deleted webhook into :class:`WebhookGone`, a deleted channel into
+        :class:`ChannelGone`, and any other refusal of this request into :class:`MessageRefused`."""
         for attempt in range(RETRIES):
             try:
                 return await fn(*args, **kwargs)
@@ -141,4 +185,8 @@ class ChannelPoster:
                 delay = 1 + attempt * 2
                 log.warning("Discord error in #%s (%s); retrying in %d s", self.channel, exc, delay)
                 await asyncio.sleep(delay)
+            except discord.HTTPException as exc:
+                if 400 <= exc.status < 500 and exc.status not in (401, 429):
+                    raise MessageRefused(exc.status, exc.code, exc.text) from exc
+                raise
         raise AssertionError("unreachable")

@@ -20,7 +20,7 @@ from bot.core.profanity import ProfanityFilter
 from bot.core.render import PostedComment, render_comment
 from bot.core.replays import Replay, ReplayAction, ReplayState
 from bot.core.status import status_text
-from bot.core.text import escape_markdown
+from bot.core.text import title_in_text
 from bot.runtime.clock import now_seconds
 from bot.runtime.controls import controls_view
 from bot.runtime.posting import ChannelGone, ChannelPoster, ReplayBlocked
@@ -225,7 +225,7 @@ class ReplayRunner:
         log.warning("replay %s in channel %s paused: %s", self.replay_id, self.channel_id, reason)
         if self.channel is not None:
             with contextlib.suppress(discord.HTTPException):
-                await self.channel.send(f"⏸ Replay of **{escape_markdown(self.title)}** paused: "
+                await self.channel.send(f"⏸ Replay of **{title_in_text(self.title)}** paused: "
                                         f"{reason}. Grant it, then use `/replay resume`.",
                                         allowed_mentions=NO_MENTIONS)
             self.refresh_status(now=True)

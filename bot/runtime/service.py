@@ -10,6 +10,7 @@ import signal
 import discord
 
 from bot.runtime.app import RethreadBot
+from bot.runtime.logs import setup_logging
 from bot.settings import Settings
 from db.store import Store
 
@@ -22,7 +23,7 @@ class TokenRejected(RuntimeError):
 
 async def serve(settings: Settings) -> None:
     """Run until stopped. SIGTERM (systemd, docker stop) and Ctrl-C close the connection cleanly."""
-    discord.utils.setup_logging(level=getattr(logging, settings.log_level, logging.INFO), root=True)
+    setup_logging(settings.log_level)
     async with Store.opened(settings.db_path) as store:
         bot = RethreadBot(settings, store)
         loop = asyncio.get_running_loop()

@@ -102,6 +102,8 @@ class FakeDiscord:
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
         self.denied: dict[int, set[str]] = {}
+        self.refused_names: set[str] = set()
+        self.refused_fragments: set[str] = set()
         self.identifies = 0
         self.resumes = 0
         self.connected = asyncio.Event()
@@ -209,6 +211,21 @@ class FakeDiscord:
 
     def requests_to(self, method: str, pattern: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.method == method and fnmatch.fnmatch(r.path, pattern)]
+
+    def refuse_name(self, name: str) -> None:
+        """Refuse webhook messages under this name (400 50035), as Discord does under rules it does not publish."""
+        self.refused_names.add(name)
+
+    def refuse_content(self, fragment: str) -> None:
+        """Refuse any message (webhook or bot, content or embeds) whose text contains ``fragment`` (400 50035)."""
+        self.refused_fragments.add(fragment)
+
+    def _check_refused_content(self, body: dict) -> None:
+        text = (body.get("content") or "") + "".join(
+            (e.get("description") or "") for e in body.get("embeds") or [])
+        if any(fragment in text for fragment in self.refused_fragments):
+            raise DiscordError(400, 50035, "Invalid Form Body", {"content": {"_errors": [
+                {"code": "CONTENT_BLOCKED", "message": "Message was blocked"}]}})
 
     def fail_next(self, method: str, pattern: str, *, status: int = 500, times: int = 1, skip: int = 0) -> None:
         """The next ``times`` requests matching ``method`` and the glob ``pattern`` (e.g. /webhooks/*) fail."""
@@ -530,6 +547,7 @@ class FakeDiscord:
         if body.get("poll"):
             self._require(int(channel_id), "send_polls")
         check_message(body)
+        self._check_refused_content(body)
         message = self._store_message(int(channel_id), self.bot_user, body)
         await self.dispatch("MESSAGE_CREATE", message)
         return _public(message)
@@ -581,7 +599,11 @@ class FakeDiscord:
             raise unknown("channel")
         if "username" in body:
             check_webhook_name(body["username"], "username")
+            if body["username"] in self.refused_names:
+                raise DiscordError(400, 50035, "Invalid Form Body", {"username": {"_errors": [
+                    {"code": "USERNAME_INVALID", "message": "Username is invalid"}]}})
         check_message(body)
+        self._check_refused_content(body)
         author = {"id": webhook_id, "username": body.get("username") or webhook["name"], "avatar": None,
                   "discriminator": "0000", "bot": True, "global_name": None}
         message = self._store_message(channel_id, author, body, webhook_id=webhook_id,
