@@ -5,6 +5,7 @@ from __future__ import annotations
 import simcord
 from discord import app_commands
 
+from bot.core.budget import BudgetSpec
 from bot.core.profanity import ProfanityFilter
 from bot.runtime.errors import UserError
 
@@ -90,6 +91,10 @@ async def import_real_seed(world, shared_seeds) -> str:
 
 
 async def replay_with_filter(world, shared_seeds, mode: str) -> list[str]:
+    # The real seed has more comments than the webhook budget allows a minute. SimCord enforces no such limit,
+    # and its virtual clock moves only in real time while a command settles: widen the budget so the test does
+    # not idle. (The budget itself is tested against the stand-in.)
+    world.env.bot.replayer.webhook_budgets.spec = BudgetSpec(1000, 60.0)
     title = await import_real_seed(world, shared_seeds)
     await world.slash("config set", as_admin=True, profanity=mode)
     await world.slash("replay start", as_admin=True, thread=title[:30], pace="0")
