@@ -28,6 +28,13 @@ def _int(name: str, default: int | None) -> int | None:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def _positive(name: str, default: int) -> int:
+    value = _int(name, default)
+    if value is None or value <= 0:
+        raise SettingsError(f"{name} must be a positive whole number")
+    return value
+
+
 def _budget(name: str, default: BudgetSpec) -> BudgetSpec:
     raw = os.environ.get(name, "").strip()
     try:
@@ -56,14 +63,15 @@ class Settings:
     log_level: str
     webhook_budget: BudgetSpec = DISCORD_WEBHOOK_BUDGET
     api_budget: BudgetSpec = API_BUDGET
+    log_file: Path | None = None  # besides stderr, a rotating file
+    log_file_mb: int = 10
+    log_file_count: int = 5
 
     @classmethod
     def from_env(cls, dotenv: str | Path | None = ".env") -> Settings:
         if dotenv:
             load_dotenv(dotenv, override=False)  # real environment variables win over the file
-        max_mb = _int("RETHREAD_MAX_FILE_MB", 20)
-        if max_mb is None or max_mb <= 0:
-            raise SettingsError("RETHREAD_MAX_FILE_MB must be a positive number of megabytes")
+        max_mb = _positive("RETHREAD_MAX_FILE_MB", 20)
         return cls(
             discord_token=os.environ.get("DISCORD_TOKEN", "").strip() or None,
             db_path=Path(os.environ.get("RETHREAD_DB", "").strip() or "data/rethread.sqlite3"),
@@ -73,4 +81,7 @@ class Settings:
             log_level=_log_level(),
             webhook_budget=_budget("RETHREAD_WEBHOOK_BUDGET", DISCORD_WEBHOOK_BUDGET),
             api_budget=_budget("RETHREAD_API_BUDGET", API_BUDGET),
+            log_file=Path(log_file) if (log_file := os.environ.get("LOG_FILE", "").strip()) else None,
+            log_file_mb=_positive("LOG_FILE_MB", 10),
+            log_file_count=_positive("LOG_FILE_COUNT", 5),
         )

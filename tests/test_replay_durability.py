@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import signal
 
 import pytest
 
@@ -173,3 +174,33 @@ async def test_debug_logging_never_shows_a_webhook_token_or_the_bot_token(fast_f
     assert tokens and "DEBUG" in log, "the webhook was made, and the log is at DEBUG"
     assert not [t for t in tokens if t in log]
     assert fast_fake.token not in log
+
+
+async def test_sigterm_mid_send_finishes_the_send_exits_0_and_resumes_after(bot, fast_fake):
+    fast_fake.delay_next("POST", "/webhooks/*", 2, skip=3)  # Discord takes 2 s to answer the 4th message
+    await start_replay(fast_fake, "Café Zürich")
+    await until(lambda: len(replayed(fast_fake)) == 4, "the 4th message", proc=bot)
+    assert await bot.stop(timeout=12) == 0
+    log = bot.log()
+    assert "received SIGTERM, shutting down (at most 10 s)" in log and "stopped cleanly" in log
+    assert "in flight at shutdown" not in log, "the send finished before the exit"
+    await bot.start()
+    await until(lambda: "Finished" in status(fast_fake), "the replay to finish", proc=bot)
+    assert_each_comment_once_in_order(fast_fake, CAFE_NAMES)
+
+
+async def test_a_second_signal_exits_at_once(bot, fast_fake):
+    fast_fake.delay_next("POST", "/webhooks/*", 60, skip=1)  # a send that would hold the shutdown up
+    await start_replay(fast_fake, "Café Zürich")
+    await until(lambda: len(replayed(fast_fake)) == 2, "the 2nd message", proc=bot)
+    assert bot.proc is not None
+    bot.proc.send_signal(signal.SIGTERM)
+    await until(lambda: "shutting down" in bot.log(), "the first signal to be seen", proc=bot)
+    started = asyncio.get_running_loop().time()
+    bot.proc.send_signal(signal.SIGTERM)
+    code = await asyncio.to_thread(bot.proc.wait, 5)
+    assert code == 1 and asyncio.get_running_loop().time() - started < 2
+    assert "second SIGTERM: exiting at once" in bot.log()
+    await bot.start()
+    await until(lambda: "Finished" in status(fast_fake), "the replay to finish", proc=bot)
+    assert_each_comment_once_in_order(fast_fake, CAFE_NAMES)

@@ -66,7 +66,7 @@ class ReplayRunner:
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("replay %s failed", self.replay_id)
+            log.exception("replay %s in guild %s channel %s failed", self.replay_id, self.guild_id, self.channel_id)
             await self._end(ReplayState.FAILED, "Replay ended by an unexpected error; the bot's log has the details.")
         finally:
             if self.replayer.runners.get(self.channel_id) is self:
@@ -109,7 +109,7 @@ class ReplayRunner:
         waited_for = None  # the comment whose pace delay has already been waited
         while True:
             replay = await self._current()
-            if replay.state is not ReplayState.RUNNING:
+            if replay.state is not ReplayState.RUNNING or self.replayer.closing:
                 return  # paused or stopped: a control launches a new runner when there is work again
             number = replay.next_number
             if number > replay.last_number:
@@ -214,15 +214,16 @@ class ReplayRunner:
 
     async def _end(self, state: ReplayState, note: str | None) -> None:
         await self.replays.set_state(self.replay_id, state, note)
-        log.info("replay %s in channel %s: %s%s", self.replay_id, self.channel_id, state.value,
-                 f" ({note})" if note else "")
+        log.info("replay %s in guild %s channel %s %s%s", self.replay_id, self.guild_id, self.channel_id,
+                 state.value, f" ({note})" if note else "")
         self.refresh_status(now=True)  # a deleted channel just makes this edit fail, which is logged
         await self._status_settled()
 
     async def _block(self, reason: str) -> None:
         note = f"Paused: {reason}. Grant it, then use /replay resume."
         await self.replays.set_state(self.replay_id, ReplayState.PAUSED, note)
-        log.warning("replay %s in channel %s paused: %s", self.replay_id, self.channel_id, reason)
+        log.warning("replay %s in guild %s channel %s paused: %s", self.replay_id, self.guild_id, self.channel_id,
+                    reason)
         if self.channel is not None:
             with contextlib.suppress(discord.HTTPException):
                 await self.channel.send(f"⏸ Replay of **{title_in_text(self.title)}** paused: "
@@ -241,8 +242,12 @@ class Replayer:
         self.webhook_budgets = webhook_budgets  # webhook messages, per channel
         self.api_budget = api_budget  # the bot's own authenticated requests, all channels together
         self.runners: dict[int, ReplayRunner] = {}
+        self.closing = False  # shutting down: runners finish the send in progress and start no other
 
     def launch(self, replay: Replay, *, post_next_now: bool = False) -> ReplayRunner:
+        if replay.next_number == replay.first_number and replay.in_flight is None and replay.status_message_id is None:
+            log.info("replay %s started in guild %s channel %s: comments %s to %s at pace %s", replay.id,
+                     replay.guild_id, replay.channel_id, replay.first_number, replay.last_number, replay.pace)
         runner = ReplayRunner(self, replay, post_next_now=post_next_now)
         self.runners[replay.channel_id] = runner
         runner.task = asyncio.create_task(runner.run(), name=f"replay-{replay.id}")
@@ -289,6 +294,8 @@ class Replayer:
 
     async def _set_state(self, replay: Replay, state: ReplayState) -> None:
         await self.store.replays.set_state(replay.id, state)
+        log.info("replay %s in guild %s channel %s %s by a member", replay.id, replay.guild_id, replay.channel_id,
+                 state.value)
         idle = self._interrupt(replay.channel_id)
         if state is ReplayState.RUNNING and idle:
             resumed = await self.store.replays.get(replay.id)
@@ -319,9 +326,17 @@ class Replayer:
         await self._set_state(replay, ReplayState.STOPPED)
         return f"Stopped after {replay.posted} comment(s)."
 
-    async def close(self) -> None:
+    async def close(self, grace: float = 8.0) -> None:
+        """Stop every runner: one waiting for its pace at once, one sending once its send is done (within
+        ``grace`` seconds; after that it is cancelled, and the comment in flight is settled at the next start)."""
+        self.closing = True
+        for channel_id in list(self.runners):
+            self._interrupt(channel_id)
         tasks = [r.task for r in self.runners.values() if r.task]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:
+            log.info("waiting up to %.0f s for %d replay send(s) in progress", grace, len(tasks))
+            _, late = await asyncio.wait(tasks, timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
         self.runners.clear()
