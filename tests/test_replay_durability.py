@@ -204,3 +204,24 @@ async def test_a_second_signal_exits_at_once(bot, fast_fake):
     await bot.start()
     await until(lambda: "Finished" in status(fast_fake), "the replay to finish", proc=bot)
     assert_each_comment_once_in_order(fast_fake, CAFE_NAMES)
+
+
+async def test_a_restart_inside_discords_window_draws_no_429(fast_fake, tmp_path):
+    """Discord counts webhook messages per channel over a window the bot cannot see. A bot restarted right after
+    a burst seeds its budget from the channel's recent webhook messages, so it waits instead of drawing a 429."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    comments = "".join(f"Reader {n}'s picture\n\nThought number {n} on the matter.\n\n" for n in range(1, 46))
+    (seeds / "busy.txt").write_text(f"A Busy Thread\n\nThe article.\n\n{comments}", encoding="utf-8")
+    proc = BotProcess(fast_fake, tmp_path, seeds=seeds, env={"RETHREAD_WEBHOOK_BUDGET": "30/6"})
+    await proc.start()
+    try:
+        await start_replay(fast_fake, "Busy Thread")
+        await until(lambda: len(replayed(fast_fake)) >= 20, "20 messages", proc=proc)
+        proc.kill()
+        await proc.start()
+        await until(lambda: "Finished" in status(fast_fake), "the replay to finish", timeout=60, proc=proc)
+    finally:
+        proc.kill()
+    assert comment_numbers(fast_fake) == list(range(1, 46))
+    assert fast_fake.limits.served_429["webhook_channel"] == 0, fast_fake.limits.served_429

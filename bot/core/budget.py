@@ -56,6 +56,18 @@ class ChannelBudget:
         oldest = self._slots[0][0]
         return 0.01 if oldest == _IN_FLIGHT else oldest + self.spec.period - now
 
+    @property
+    def idle(self) -> bool:
+        return not self._slots
+
+    def seed(self, sent_at: list[float]) -> None:
+        """Count sends made before this budget existed (e.g. by the process before a restart), dated on this
+        budget's clock, so that the first sends after a restart do not cross the limit."""
+        now = self.clock()
+        for moment in sorted(sent_at):
+            if now - moment < self.spec.period:
+                self._slots.append([moment])
+
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """Wait until one more send fits in the budget; hold the slot while sending."""

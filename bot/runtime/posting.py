@@ -148,6 +148,17 @@ class ChannelPoster:
                 log.warning("the webhook in #%s was deleted; making it again", self.channel)
         raise ChannelGone("the replay's webhook was deleted and could not be made again")
 
+    async def recent_send_times(self, limit: int) -> list[float]:
+        """When our webhook posted its latest messages here (Discord's timestamps, in epoch seconds)."""
+        if self.webhook is None:
+            return []
+        times = []
+        async with self.api_budget.slot():
+            async for message in self.channel.history(limit=limit):
+                if message.webhook_id == self.webhook.id:
+                    times.append(message.created_at.timestamp())
+        return times
+
     async def recent(self, after: int | None, limit: int = 50) -> list[SentMessage]:
         """Messages posted after ``after`` (or the latest ``limit``), oldest first."""
         found = []

@@ -101,6 +101,10 @@ class ReplayRunner:
         self.poster = ChannelPoster(self.client, channel, self.replays, replay.use_webhooks,
                                     self.replayer.api_budget)
         await self.poster.prepare()
+        budget = self.replayer.webhook_budgets[self.channel_id]
+        if replay.use_webhooks and budget.idle and (replay.posted or replay.in_flight is not None):
+            # A restart: Discord still counts what the last process sent in this window.
+            budget.seed(await self.poster.call(self.poster.recent_send_times, budget.spec.limit))
         if replay.status_message_id is None:
             await self._post_status(replay)
         if replay.in_flight is not None:
