@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import math
 import os
-import random
 import re
 import statistics
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ingest import thread_text  # noqa: E402
+from bench.corpus import Corpus  # noqa: E402
 from bot.core.budget import API_BUDGET  # noqa: E402
 from tests.fakediscord import FakeDiscord  # noqa: E402
 from tests.fakediscord.limits import WEBHOOK_CHANNEL  # noqa: E402
@@ -102,8 +101,8 @@ async def main() -> None:
         workdir = Path(tmp)
         seeds = workdir / "seeds"
         seeds.mkdir()
-        text = thread_text(random.Random(7), 0, args.comments).replace("Synthetic story 0", "Synthetic replay", 1)
-        # Short comments, so that each is one message and the figures count messages and comments alike.
+        text = Corpus(seed=7).thread_text(0, args.comments, title="Synthetic replay")
+        # Comments as long as real ones (bench/corpus.py): a rare long one takes two messages; figures count messages.
         (seeds / "synthetic.txt").write_text(text, encoding="utf-8")
 
         fake = await FakeDiscord(scale=args.scale).start()

@@ -1,4 +1,7 @@
-"""Import thread files (or folders of them) into the store, one transaction per file, streaming."""
+"""Import thread files (or folders of them) into the store, streaming; each file all or nothing.
+
+A thread is identified by its file's resolved path (:func:`source_key`): see :meth:`db.store.Store.import_thread`
+for what makes a file new, a revision or unchanged."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.parser import DEFAULT_MAX_BYTES, LoadedFile, ThreadFileError, load_thread_file
-from db.store import ImportResult, Store
+from db.store import ImportBusy, ImportResult, Store
 
 
 @dataclass(slots=True)
@@ -40,14 +43,28 @@ class ImportSummary:
 
 
 def slug_for(path: str | Path) -> str:
-    """What names a thread: the file's name without its extension."""
+    """A readable short name for a thread: the file's name without its extension (the store adds -2, -3... when
+    another thread has it). It does not identify the thread: see :func:`source_key`."""
     return Path(path).stem.strip().lower() or "thread"
+
+
+def source_key(path: str | Path) -> str:
+    """What identifies a thread: the absolute path of its file, symbolic links resolved. The same file imported
+    again (by any relative path) is the same thread; two files are two threads, whatever their names."""
+    return str(Path(path).resolve())
+
+
+def legacy_keys(path: str | Path) -> tuple[str, ...]:
+    """How threads stored before identity by path (migration 0004) are found: by the path they were last
+    imported from, as it was given then."""
+    return tuple(dict.fromkeys(f"legacy:{p}" for p in (str(path), os.path.abspath(path), source_key(path))))
 
 
 async def import_loaded(store: Store, loaded: LoadedFile) -> ImportResult:
     """Store one read and parsed file (the store takes plain values, not the parser's wrapper)."""
-    return await store.import_thread(loaded.thread, slug=slug_for(loaded.path), sha256=loaded.sha256,
-                                     source_path=str(loaded.path))
+    return await store.import_thread(loaded.thread, source_key=source_key(loaded.path), sha256=loaded.sha256,
+                                     source_path=str(loaded.path), slug=slug_for(loaded.path),
+                                     legacy_keys=legacy_keys(loaded.path))
 
 
 def thread_files(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -124,6 +141,8 @@ async def _store_next(
         summary.warnings.extend(loaded.thread.warnings)
     except ThreadFileError as exc:
         summary.failed.append((path, exc.reason))
+    except ImportBusy:
+        summary.failed.append((path, "another process is importing this file right now; try again later"))
     finally:
         if on_file:
             on_file(path)

@@ -25,6 +25,7 @@ LABELS = {
     "profanity_words": "Filtered words",
     "use_webhooks": "Post as the authors (webhooks)",
     "replay_role_id": "Role that may run replays",
+    "auto_poll": "Poll when a replay finishes",
 }
 
 
@@ -42,6 +43,8 @@ def show_value(key: str, value: Any) -> str:
             return f"{value} ({parse_pace(value).describe()})"
         except PaceError:
             return f"{value} (not a pace any more: set it again with /config set pace:)"
+    if key == "auto_poll":
+        return "yes: a “which comment made the best point?” poll" if value else "no"
     if key == "use_webhooks":
         return "yes" if value else "no: the bot posts each comment, the author in an embed"
     if key == "profanity_words":
@@ -92,10 +95,12 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Rethr
                            pace="Default pace: seconds between comments, reading, original or manual",
                            profanity="What to do with words on the filter list",
                            webhooks="Post each comment under its author's name (needs Manage Webhooks)",
-                           role="Members with this role may start and control replays")
+                           role="Members with this role may start and control replays",
+                           auto_poll="Post a poll on the best comment when a replay finishes")
     async def set_(self, interaction: discord.Interaction[RethreadBot], channel: discord.TextChannel | None = None,
                    pace: PaceArg | None = None, profanity: Literal["off", "mask", "spoiler", "skip"] | None = None,
-                   webhooks: bool | None = None, role: discord.Role | None = None) -> None:
+                   webhooks: bool | None = None, role: discord.Role | None = None,
+                   auto_poll: bool | None = None) -> None:
         values: dict[str, Any] = {}
         if channel is not None:
             values["replay_channel_id"] = channel.id
@@ -107,6 +112,8 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Rethr
             values["use_webhooks"] = webhooks
         if role is not None:
             values["replay_role_id"] = None if role.is_default() else role.id
+        if auto_poll is not None:
+            values["auto_poll"] = auto_poll
         if not values:
             raise UserError("Give at least one setting to change, e.g. `/config set pace:reading`.")
         changes = await self.bot.store.config.set(interaction.guild_id or 0, interaction.user.id, **values)
@@ -116,9 +123,10 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Rethr
     @app_commands.command(name="reset", description="Put a setting back to its default")
     @app_commands.describe(setting="The setting to put back to its default")
     async def reset(self, interaction: discord.Interaction[RethreadBot],
-                    setting: Literal["channel", "pace", "profanity", "words", "webhooks", "role"]) -> None:
+                    setting: Literal["channel", "pace", "profanity", "words", "webhooks", "role", "auto_poll"]) -> None:
         key = {"channel": "replay_channel_id", "pace": "default_pace", "profanity": "profanity",
-               "words": "profanity_words", "webhooks": "use_webhooks", "role": "replay_role_id"}[setting]
+               "words": "profanity_words", "webhooks": "use_webhooks", "role": "replay_role_id",
+               "auto_poll": "auto_poll"}[setting]
         changes = await self.bot.store.config.reset(interaction.guild_id or 0, interaction.user.id, key)
         await interaction.response.send_message(describe(changes), ephemeral=True,
                                                 allowed_mentions=discord.AllowedMentions.none())

@@ -23,6 +23,7 @@ class GuildSettings:
     profanity_words: tuple[str, ...] | None = None  # None: the list shipped with Rethread
     use_webhooks: bool = True  # else the bot posts each comment itself, the author in an embed
     replay_role_id: int | None = None  # may start and control replays (besides Manage Server/Messages)
+    auto_poll: bool = False  # post a "best comment" poll when a replay finishes
 
 
 DEFAULTS = GuildSettings()

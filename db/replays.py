@@ -8,10 +8,12 @@ advance. On resume, an ``in_flight`` comment is settled against the channel's re
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 import aiosqlite
 
 from bot.core.replays import LIVE_STATES, Replay, ReplayState
+from db.busy import DEFAULT_POLICY, LockPolicy, retry_busy
 
 _LIVE_SQL = "(" + ", ".join(f"'{s.value}'" for s in sorted(LIVE_STATES)) + ")"
 
@@ -32,13 +34,20 @@ def replay_from_row(row: sqlite3.Row) -> Replay:
 
 
 class ReplayStore:
-    def __init__(self, conn: aiosqlite.Connection):
+    """Every write waits while another process holds the database's write lock (:mod:`db.busy`): a replay pauses
+    rather than fails."""
+
+    def __init__(self, conn: aiosqlite.Connection, policy: LockPolicy = DEFAULT_POLICY):
         self.conn = conn
+        self.policy = policy
+
+    async def _write(self, sql: str, args: tuple[Any, ...]) -> aiosqlite.Cursor:
+        return await retry_busy(lambda: self.conn.execute(sql, args), self.policy, what="a replay's progress")
 
     async def create(self, *, guild_id: int, channel_id: int, revision_id: int, first: int, last: int, pace: str,
                      use_webhooks: bool, started_by: int) -> Replay:
         try:
-            cur = await self.conn.execute(
+            cur = await self._write(
                 "INSERT INTO replays (guild_id, channel_id, revision_id, state, first_number, next_number, last_number,"
                 " pace, use_webhooks, started_by) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)",
                 (guild_id, channel_id, revision_id, first, first, last, pace, int(use_webhooks), started_by))
@@ -66,13 +75,13 @@ class ReplayStore:
     async def move_live(self, old_channel_id: int, new_channel_id: int) -> int:
         """Move the channel's live replay to another channel, with a new status message there (the sandbox's
         channels are new on every start). Returns how many replays moved."""
-        cur = await self.conn.execute(
+        cur = await self._write(
             "UPDATE replays SET channel_id = ?, status_message_id = NULL WHERE channel_id = ? AND state IN "
             + _LIVE_SQL, (new_channel_id, old_channel_id))
         return cur.rowcount
 
     async def _update(self, replay_id: int, sql: str, *args) -> None:
-        await self.conn.execute(
+        await self._write(
             f"UPDATE replays SET {sql}, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
             (*args, replay_id))
 
@@ -80,7 +89,7 @@ class ReplayStore:
         await self._update(replay_id, "in_flight = ?", number)
 
     async def record_post(self, replay_id: int, number: int, part: int, message_id: int | None) -> None:
-        await self.conn.execute(
+        await self._write(
             "INSERT OR REPLACE INTO replay_posts (replay_id, comment_number, part, message_id) VALUES (?, ?, ?, ?)",
             (replay_id, number, part, message_id))
 
@@ -98,6 +107,15 @@ class ReplayStore:
             "SELECT part, message_id FROM replay_posts WHERE replay_id = ? AND comment_number = ?",
             (replay_id, number)) as cur:
             return {row[0]: row[1] for row in await cur.fetchall()}
+
+    async def replayed_message(self, guild_id: int, revision_id: int, number: int) -> tuple[int, int] | None:
+        """(channel id, message id) where the comment was last replayed in this guild, if it was."""
+        async with self.conn.execute(
+            "SELECT r.channel_id, p.message_id FROM replay_posts p JOIN replays r ON r.id = p.replay_id"
+            " WHERE r.guild_id = ? AND r.revision_id = ? AND p.comment_number = ? AND p.part = 0"
+            " AND p.message_id IS NOT NULL ORDER BY r.id DESC LIMIT 1", (guild_id, revision_id, number)) as cur:
+            row = await cur.fetchone()
+        return (row[0], row[1]) if row else None
 
     async def first_message(self, replay_id: int, number: int) -> int | None:
         async with self.conn.execute(
@@ -121,9 +139,9 @@ class ReplayStore:
         return (row[0], row[1]) if row else None
 
     async def save_webhook(self, channel_id: int, webhook_id: int, token: str) -> None:
-        await self.conn.execute(
+        await self._write(
             "INSERT OR REPLACE INTO channel_webhooks (channel_id, webhook_id, token) VALUES (?, ?, ?)",
             (channel_id, webhook_id, token))
 
     async def forget_webhook(self, channel_id: int) -> None:
-        await self.conn.execute("DELETE FROM channel_webhooks WHERE channel_id = ?", (channel_id,))
+        await self._write("DELETE FROM channel_webhooks WHERE channel_id = ?", (channel_id,))

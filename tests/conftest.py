@@ -66,7 +66,7 @@ async def simcord_bot(bot_db):
         bot = RethreadBot(test_settings(bot_db), store)
         yield bot
         # SimCord detaches the bot without calling close(): stop its replays before the store closes.
-        await bot.replayer.close()
+        await bot.stop_background_work()
 
 
 @pytest.fixture

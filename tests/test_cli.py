@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from bot.cli import main
+from bot.core.export import export_thread
+from bot.core.model import Block, Comment, Thread
 from bot.core.parser import parse_thread
 from db.migrate import available
 from tests.conftest import DEMO_SEEDS, ROOT
@@ -104,3 +113,69 @@ def test_db_status_and_migrate(cli):
     status = cli("db", "status")
     assert f"schema version: {latest.version}" in status.stdout and "0001_threads: applied" in status.stdout
     assert "applied" not in cli("db", "migrate").stdout.replace("is at schema", "")
+
+
+# -- untrusted text never becomes markup or a control sequence in the terminal ---------------------------------
+
+HOSTILE = ["[/]", "[bold red]", "[link=https://evil.example]x[/link]", "\x1b[31m", "\x1b[2J", "\x1b]8;;https://evil"
+           ".example\x07click\x1b]8;;\x07", "\x9b2J", "\x9d0;title\x9c", "\x07", "\r", "\b", "\x00", "\x7f",
+           "\u202e", "\u2066", ":smile:", "**", "\\", "\t", "[", "]", "@everyone", "needle"]
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+hostile_text = st.lists(st.one_of(st.sampled_from(HOSTILE), st.text(max_size=4)), min_size=1, max_size=6).map("".join)
+
+
+@st.composite
+def hostile_threads(draw) -> Thread:
+    def line(text: str) -> str:
+        return text.replace("\n", " ")
+
+    authors = draw(st.lists(hostile_text.map(line), min_size=1, max_size=3))
+    bodies = draw(st.lists(hostile_text.map(lambda t: t.replace("\n\n", "\n") + " needle"), min_size=1, max_size=4))
+    comments = tuple(Comment(i + 1, authors[i % len(authors)], i % 2 == 0, None, i if i else None,
+                             authors[(i - 1) % len(authors)] if i else None, "mention" if i else None,
+                             (Block(text, False),)) for i, text in enumerate(bodies))
+    return Thread(draw(hostile_text.map(line)), draw(st.none() | hostile_text.map(line)),
+                  tuple(draw(st.lists(hostile_text, min_size=1, max_size=2))), comments)
+
+
+@given(thread=hostile_threads())
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_hostile_titles_names_and_comments_print_literally_and_without_control_characters(thread, monkeypatch):
+    from bot.cli.common import err, out
+    from bot.cli.terminal import one_line
+    from db.store import Store
+
+    monkeypatch.setattr(out, "width", 2_000)  # no wrapping: the title must appear whole
+    monkeypatch.setattr(err, "width", 2_000)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "db.sqlite3"
+
+        async def store_it():
+            async with Store.opened(db) as store:
+                await store.import_thread(thread, source_key="k", sha256="s", source_path="hostile.txt", slug="h")
+
+        asyncio.run(store_it())
+        file = Path(tmp) / "hostile.txt"
+        file.write_text(export_thread(thread), encoding="utf-8")
+        runner = CliRunner()
+        env = {"RETHREAD_DB": str(db), "DISCORD_TOKEN": ""}
+        for args in (["threads"], ["show", "1"], ["search", "needle"], ["preview", "1"], ["parse", str(file)],
+                     ["parse", str(file), "--json"], ["preview", str(file)]):
+            result = runner.invoke(main, args, env=env)
+            shown = result.stdout + result.stderr
+            assert result.exception is None or isinstance(result.exception, SystemExit), (args, result.exception)
+            assert result.exit_code == 0 or (result.exit_code == 1 and len(result.stderr.splitlines()) == 1), args
+            assert not UNSAFE.search(shown), (args, [c for c in shown if UNSAFE.match(c)])
+            flat = "".join(shown.split())
+            if args in (["threads"], ["show", "1"]):  # brackets shown as themselves, not read as markup
+                assert "".join(one_line(thread.title).split()) in flat, args
+            if args == ["search", "needle"]:
+                assert "".join(one_line(thread.comments[0].author).split()) in flat
+
+
+def test_a_title_with_rich_markup_lists_as_itself(cli, tmp_path):
+    (tmp_path / "markup.txt").write_text("Closing tag [/] and [bold]not bold[/bold] \x1b[2Jhere\n\nBody.\n")
+    assert cli("import", "markup.txt").returncode == 0
+    listing = cli("threads")
+    assert listing.returncode == 0, listing.stderr
+    assert "Closing tag [/] and [bold]not bold[/bold] here" in listing.stdout and "\x1b" not in listing.stdout

@@ -69,7 +69,7 @@ async def hostile_thread(world, title: str, author: str, parent: str) -> None:
         Comment(2, author, False, None, 1, parent, "header", (Block("@everyone <@1> [x](https://evil.example)"),)),
     )
     thread = Thread(title=title, byline=None, article=("An article.",), comments=comments)
-    await world.env.bot.store.import_thread(thread, slug="hostile", sha256="0" * 64, source_path="hostile.txt")
+    await world.env.bot.store.import_thread(thread, source_key="h.txt", sha256="0" * 64, source_path="h.txt")
 
 
 async def test_long_and_hostile_titles_and_names_stay_within_limits_and_inert(world):

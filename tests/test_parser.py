@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+import os
+import random
+import re
+import subprocess
+import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -9,8 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.core import parser
 from bot.core.export import export_thread, format_timestamp
-from bot.core.parser import ThreadFileError, load_thread_file, parse_thread
+from bot.core.model import Block, Comment
+from bot.core.parser import ThreadFileError, decode_thread_bytes, load_thread_file, parse_thread
 from tests.conftest import DEMO_SEEDS, all_seed_params
 from tests.textcheck import content_lines, output_lines
 
@@ -231,12 +240,15 @@ def thread_files(draw):
         lines += [""] * draw(st.integers(1, 3)) + para
     markers: set[int] = set()
     written: list[list[str]] = []  # each comment's paragraphs, for quoting
-    for _ in range(draw(st.integers(0, 8))):
+    for number in range(draw(st.integers(0, 8))):
         author = draw(st.sampled_from(pool))
+        unverified = draw(st.booleans())
         lines.append("")
-        markers.add(len(lines))
+        # Right after the title, a picture line with no header is the article's caption (issue 8, class 5).
+        if not (number == 0 and len(lines) == 2 and not unverified):
+            markers.add(len(lines))
         lines.append(f"{author}'s picture")
-        if draw(st.booleans()):  # unverified: a header line, with or without parent and date
+        if unverified:  # a header line, with or without parent and date
             header = f"{author} (not verified)"
             if draw(st.booleans()):
                 header += " " + draw(st.sampled_from(pool))
@@ -258,7 +270,7 @@ def thread_files(draw):
     return ending.join(lines), markers
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(thread_files())
 def test_generated_threads_lose_and_duplicate_nothing(generated):
     text, markers = generated
@@ -267,3 +279,334 @@ def test_generated_threads_lose_and_duplicate_nothing(generated):
     assert parse_thread(export_thread(thread)) == thread
     for comment in thread.comments:
         assert comment.reply_to is None or comment.reply_to < comment.number
+
+
+# -- issue 8, class 4: reply inference in linear time, the same answers as the definition ----------------------
+
+_WRAPPERS = " \t\"'*.…_>"
+
+
+def _key(name: str) -> str:
+    return " ".join(name.replace("\u00a0", " ").split()).casefold()
+
+
+class BruteReplies:
+    """Reply lookups exactly as the README defines them, by scanning every earlier comment: the reference that
+    the parser's indexes (``parser._Replies``) must agree with."""
+
+    def __init__(self, size_hint: int = 0) -> None:
+        self.texts: list[tuple[int, str]] = []
+        self.latest: dict[str, int] = {}
+        self.author_of: dict[int, str] = {}
+
+    def add(self, comment, normalised_paragraphs: list[str]) -> None:
+        self.texts.append((comment.number, " ".join(normalised_paragraphs)))
+        self.latest[_key(comment.author)] = comment.number
+        self.author_of[comment.number] = comment.author
+
+    def by_author(self, name: str) -> int | None:
+        return self.latest.get(_key(name))
+
+    def quoted(self, passage: str) -> int | None:
+        needle = passage.strip(_WRAPPERS)
+        if len(needle) < 12 or len(needle.split(" ")) < 3:
+            return None
+        return next((number for number, text in reversed(self.texts) if needle in text), None)
+
+    def mentioned(self, first_paragraph: str) -> int | None:
+        match = re.match(r"@\s?(\S.*)", first_paragraph, re.DOTALL)
+        if not match:
+            return None
+        rest = _key(match[1])
+        names = [k for k in self.latest if rest.startswith(k) and (rest == k or not rest[len(k)].isalnum())]
+        return self.latest[max(names, key=len)] if names else None
+
+
+# Few, short, overlapping words and names: passages hit many comments, partly or wholly, and names nest.
+_VOCAB = ["a", "ab", "abc", "abcd", "b", "ba", "bab", "x", "xy", "xyz", "“q”", '"', "**", "é", "ß", "SS", "a-b"]
+_AUTHORS = ["a", "a b", "A  b", "ab", "a-b", "a b c", "b", "x's", "ß", "ss", "Jim in MN", "Jim", "a_b", "Zoë."]
+words_text = st.lists(st.sampled_from(_VOCAB), min_size=1, max_size=9).map(" ".join)
+
+
+@given(st.data())
+def test_reply_index_agrees_with_brute_force(data):
+    fast = parser._Replies(data.draw(st.sampled_from([0, 50_000_000])))  # a tiny table (collisions) or a big one
+    slow = BruteReplies()
+    texts: list[str] = []
+    for number in range(1, data.draw(st.integers(1, 25)) + 1):
+        passages = data.draw(st.lists(words_text, max_size=3))
+        for text in data.draw(st.lists(st.sampled_from(texts), max_size=3)) if texts else []:
+            start = data.draw(st.integers(0, len(text)))
+            passages.append(text[start : data.draw(st.integers(start, len(text)))])  # any cut, mid-word too
+        for passage in passages:
+            norm = parser._normalise(passage)
+            assert fast.quoted(norm) == slow.quoted(norm), norm
+        mentions = [f"@{data.draw(st.sampled_from(['', ' ']))}{a}{data.draw(st.sampled_from(['', ',', ' x', 'x']))}"
+                    for a in data.draw(st.lists(st.sampled_from(_AUTHORS), max_size=3))]
+        for mention in mentions:
+            assert fast.mentioned(mention) == slow.mentioned(mention), mention
+        for author in _AUTHORS:
+            assert fast.by_author(author) == slow.by_author(author)
+        author = data.draw(st.sampled_from(_AUTHORS))
+        paragraphs = data.draw(st.lists(words_text, max_size=3))
+        comment = Comment(number, author, True, None, None, None, None, tuple(Block(p) for p in paragraphs))
+        normalised = [parser._normalise(p) for p in paragraphs]
+        fast.add(comment, normalised)
+        slow.add(comment, normalised)
+        texts.append(" ".join(normalised))
+
+
+@given(thread_files())
+def test_parse_agrees_with_brute_force_replies(generated):
+    text, _ = generated
+    fast = parse_thread(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parser, "_Replies", BruteReplies)
+        slow = parse_thread(text)
+    assert [(c.reply_to, c.reply_to_author, c.reply_source, c.body) for c in fast.comments] == [
+        (c.reply_to, c.reply_to_author, c.reply_source, c.body) for c in slow.comments]
+
+
+def _ordinary(n: int) -> str:
+    rng = random.Random(n)
+    words = [f"w{i}" for i in range(300)]
+    return "T\n\nBody.\n" + "".join(
+        f"\nu{rng.randrange(500)}'s picture\n\n{' '.join(rng.choices(words, k=rng.randint(2, 6)))}.\n"
+        for _ in range(n))
+
+
+def _mentions(n: int) -> str:
+    rng = random.Random(n)
+    return "T\n\nBody.\n" + "".join(f"\nuser {i}'s picture\n\n@user {rng.randrange(i or 1)} yes\n" for i in range(n))
+
+
+def _quote_chain(n: int) -> str:
+    parts = ["T\n\nBody.\n"]
+    for i in range(n):
+        parts.append(f"\np{i % 50}'s picture\n\n{'said number ' + str(i - 1) + ' here' if i else 'x'}\n\n"
+                     f"said number {i} here\n")
+    return "".join(parts)
+
+
+@pytest.mark.parametrize("make", [_ordinary, _mentions, _quote_chain], ids=["ordinary", "mentions", "quote-chain"])
+def test_parse_time_grows_linearly(make):
+    """4x the comments may take about 4x the time, not 16x (the old parser rescanned every earlier comment)."""
+
+    def cpu_seconds(n: int) -> float:
+        text = make(n)
+        runs = []
+        for _ in range(3):
+            gc.collect()
+            start = time.process_time()
+            assert len(parse_thread(text).comments) == n
+            runs.append(time.process_time() - start)
+        return min(runs)
+
+    small, large = cpu_seconds(2_500), cpu_seconds(10_000)
+    assert large / small < 8, (small, large)
+
+
+# -- issue 8, class 5: comment openers and the article's own picture -------------------------------------------
+
+
+@pytest.mark.parametrize("name", [
+    "Dr. Engali", "J. R. R. Tolkien", "one two three four five six seven eight nine ten",
+    "A" * 81, "The Reverend Dr. Martin St. John-Smythe of the Parish of St. Mary. Esq. and friends of his own",
+])
+def test_any_name_before_s_picture_opens_a_comment(name):
+    thread = parse_thread(f"T\n\nBody.\n\nAnn's picture\n\nFirst comment.\n\n{name}'s picture\n\nSecond comment.\n")
+    assert [c.author for c in thread.comments] == ["Ann", name]
+    assert thread.comments[1].paragraphs == ["Second comment."]
+    assert thread.comments[0].paragraphs == ["First comment."]
+
+
+line_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), min_size=1, max_size=150)
+
+
+@given(line_text.map(str.strip).filter(bool), st.sampled_from(["'s", "’s"]))
+def test_any_picture_line_opens_a_comment(name, suffix):
+    thread = parse_thread(f"T\n\nBody.\n\n{name}{suffix} picture\n\nHello.\n")
+    assert [(c.author, c.paragraphs) for c in thread.comments] == [(name.rstrip(), ["Hello."])]
+    assert thread.article == ("Body.",)
+
+
+@pytest.mark.parametrize(("text", "byline", "article"), [
+    ("T\n\nTyler Durden's picture\n\nThe article.\n\n", None, ("Tyler Durden's picture", "The article.")),
+    ("T\n\nDr. Engali's picture\n\nThe article.\n\n", None, ("Dr. Engali's picture", "The article.")),
+    ("T\nDr. Engali's picture\nThe article.\n\n", None, ("Dr. Engali's picture\nThe article.",)),
+    ("T\n\nBy Dr. Engali\n\nDr. Engali's picture\n\nThe article.\n\n", "By Dr. Engali",
+     ("Dr. Engali's picture", "The article.")),
+    ("T\n\nDr. Engali's picture\n\nSubmitted by Dr. Engali\n\nThe article.\n\n", "Submitted by Dr. Engali",
+     ("Dr. Engali's picture", "The article.")),
+])
+def test_picture_line_right_after_the_title_is_the_articles_caption(text, byline, article):
+    thread = parse_thread(text + "Ann's picture\n\nA comment.\n")
+    assert (thread.title, thread.byline, thread.article) == ("T", byline, article)
+    assert [(c.author, c.paragraphs) for c in thread.comments] == [("Ann", ["A comment."])]
+    assert output_lines(thread) == content_lines(text + "Ann's picture\n\nA comment.\n")
+    assert parse_thread(export_thread(thread)) == thread
+
+
+def test_only_the_first_picture_line_before_the_article_is_a_caption():
+    thread = parse_thread("T\n\nEd's picture\n\nAnn's picture\n\nHi there.\n")
+    assert thread.article == ("Ed's picture",)
+    assert [c.author for c in thread.comments] == ["Ann"]
+    # A picture line after an article paragraph opens a comment, as always.
+    assert [c.author for c in parse_thread("T\n\nBody.\n\nEd's picture\n\nHi.\n").comments] == ["Ed"]
+
+
+def test_picture_line_with_its_header_right_after_the_title_is_a_comment():
+    thread = parse_thread("T\n\nBob's picture\nBob (not verified) Feb 1, 2017 1:00 PM\n\nFirst!\n")
+    assert thread.article == ()
+    assert [(c.author, c.verified, c.paragraphs) for c in thread.comments] == [("Bob", False, ["First!"])]
+
+
+def test_header_parent_whose_comment_is_not_in_the_file_keeps_the_name():
+    # Ann's comment was deleted before the page was saved (she comments only later): no number, but her name.
+    thread = parse_thread("T\n\nBody.\n\nBob's picture\nBob (not verified) Ann Feb 1, 2017 1:00 PM\n\nAs Ann said.\n\n"
+                          "Ann's picture\n\nHello.\n")
+    bob = thread.comments[0]
+    assert (bob.reply_to, bob.reply_to_author, bob.reply_source) == (None, "Ann", "header")
+    assert parse_thread(export_thread(thread)) == thread
+
+
+# -- issue 8, class 6: encodings line by line, NULs, special files -------------------------------------------
+
+
+def test_one_stray_windows_1252_byte_garbles_nothing_else(tmp_path):
+    path = tmp_path / "mixed.txt"
+    before, after = "Café news\n\nThe article.\n\nZoë's picture\n\nIt’s true.\n\nBob's picture\n\nI don", "t agree.\n"
+    path.write_bytes(before.encode() + b"\x92" + after.encode())  # a Windows-1252 apostrophe on line 11
+    thread = load_thread_file(path).thread
+    assert thread.title == "Café news"
+    assert [(c.author, c.paragraphs) for c in thread.comments] == [("Zoë", ["It’s true."]), ("Bob", ["I don’t agree."])]
+    assert thread.warnings == (f"{path}: line 11 not valid UTF-8; those bytes read as Windows-1252",)
+
+
+@st.composite
+def damaged_files(draw):
+    """UTF-8 lines, some with single bytes that cannot start or continue a UTF-8 sequence where they stand."""
+    lines = draw(st.lists(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x00"),
+                                  max_size=12), min_size=1, max_size=8))
+    raw, expected, damaged = [], [], []
+    for number, line in enumerate(lines, start=1):
+        spots = draw(st.sets(st.integers(0, len(line)), max_size=3)) if draw(st.booleans()) else set()
+        data, text = b"", ""
+        for index in range(len(line) + 1):
+            if index in spots:
+                byte = draw(st.integers(0x80, 0xFF))
+                data += bytes([byte])
+                text += bytes([byte]).decode("cp1252", errors="ignore") or chr(byte)
+            if index < len(line):
+                data += line[index].encode()
+                text += line[index]
+        raw.append(data)
+        expected.append(text)
+        if spots:
+            damaged.append(number)
+    return b"\n".join(raw), "\n".join(expected), damaged
+
+
+@given(damaged_files())
+def test_invalid_bytes_are_read_as_windows_1252_one_sequence_at_a_time(damaged):
+    data, expected, damaged_lines = damaged
+    if not data.strip(b" \t\r\n\x0b\x0c\xef\xbb\xbf") or parser._looks_binary(data):
+        return
+    text, warnings = decode_thread_bytes(data, "f.txt")
+    assert text == expected.removeprefix("\ufeff")
+    if damaged_lines:
+        assert len(warnings) == 1 and "\n" not in warnings[0]
+        named = [int(n) for n in re.findall(r"\d+", warnings[0].split(":", 1)[1].split("not valid")[0])]
+        assert named[:5] == damaged_lines[:5]
+        if len(damaged_lines) > 5:
+            assert f"and {len(damaged_lines) - 5} more not valid" in warnings[0]
+    else:
+        assert warnings == []
+
+
+@pytest.mark.parametrize("at", [5, 20_000])
+def test_nul_bytes_are_removed_with_a_warning_wherever_they_are(tmp_path, at):
+    text = "Title\n\n" + "The article goes on.\n" * 2000 + "\nAnn's picture\n\nHello there.\n"
+    data = text.encode()
+    data = data[:at] + b"\x00" + data[at:]
+    path = tmp_path / "nul.txt"
+    path.write_bytes(data)
+    loaded = load_thread_file(path)
+    assert loaded.thread == parse_thread(text)
+    line = data[:at].count(b"\n") + 1
+    assert [w for w in loaded.thread.warnings if "NUL" in w] == [f"{path}: line {line} had NUL bytes, removed"]
+
+
+def test_binary_content_after_the_first_8_kb_is_still_binary(tmp_path):
+    path = tmp_path / "late.txt"
+    path.write_bytes(b"Title\n\n" + b"Plain text for a while.\n" * 500 + bytes(range(256)) * 64)
+    with pytest.raises(ThreadFileError, match="binary"):
+        load_thread_file(path)
+
+
+def _load_in_subprocess(path: str) -> subprocess.CompletedProcess:
+    """load_thread_file in a child with a memory cap and a time limit: the old code hung or ran out of memory."""
+    code = ("import resource, sys\n"
+            "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+            "from bot.core.parser import ThreadFileError, load_thread_file\n"
+            "try:\n    load_thread_file(sys.argv[1])\n"
+            "except ThreadFileError as exc:\n    print(exc)\n")
+    return subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, timeout=30,
+                          cwd=Path(__file__).resolve().parent.parent)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+def test_device_files_are_refused():
+    result = _load_in_subprocess("/dev/zero")
+    assert result.stdout.strip() == "/dev/zero: this is a character device, not a regular file", result.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    try:
+        result = _load_in_subprocess(str(fifo))
+    except subprocess.TimeoutExpired:
+        pytest.fail("load_thread_file waited on the FIFO")
+    assert result.stdout.strip() == f"{fifo}: this is a named pipe (FIFO), not a regular file", result.stderr
+
+
+# -- issue 8, class 7: times that exist --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("date", ["Feb 15, 2017 99:00 AM", "Feb 15, 2017 13:00 PM", "Feb 15, 2017 0:30 AM",
+                                  "Feb 15, 2017 12:60 PM", "Feb 30, 2017 1:00 PM", "Feb 29, 2017 1:00 PM",
+                                  "Feb 15, 0000 1:00 PM", "Feb 0, 2017 1:00 PM"])
+def test_impossible_times_give_no_timestamp_and_a_warning(date):
+    text = f"T\n\nBody.\n\nAnn's picture\n\nHi.\n\nBob's picture\nBob (not verified) Ann {date}\n\nYo.\n"
+    thread = parse_thread(text, source="t.txt")
+    bob = thread.comments[1]
+    assert (bob.posted_at, bob.reply_to, bob.reply_to_author) == (None, 1, "Ann")
+    assert thread.warnings == (f"t.txt: comment 2 by 'Bob': no such time {date!r}, so no timestamp",)
+
+
+@pytest.mark.parametrize(("date", "moment"), [
+    ("Feb 29, 2016 12:00 AM", datetime(2016, 2, 29, 0, 0)), ("Feb 1, 2017 12:59 PM", datetime(2017, 2, 1, 12, 59)),
+    ("Dec 31, 2017 11:59 p.m.", datetime(2017, 12, 31, 23, 59)), ("Jan 1, 0001 1:00 AM", datetime(1, 1, 1, 1, 0)),
+])
+def test_times_at_the_edges_are_kept(date, moment):
+    thread = parse_thread(f"T\n\nBody.\n\nBob's picture\nBob (not verified) {date}\n\nYo.\n")
+    assert thread.comments[0].posted_at == moment and thread.warnings == ()
+
+
+@given(st.integers(0, 99), st.integers(0, 99), st.integers(0, 39), st.sampled_from(["AM", "PM"]))
+def test_only_real_times_are_read(hour, minute, day, half):
+    thread = parse_thread(f"T\n\nB.\n\nBob's picture\nBob (not verified) Feb {day}, 2016 {hour}:{minute:02d} {half}\n")
+    real = 1 <= hour <= 12 and minute <= 59 and 1 <= day <= 29
+    assert (thread.comments[0].posted_at is not None) == real
+    assert len(thread.warnings) == (0 if real else 1)
+
+
+def test_warnings_stay_one_short_line_each():
+    name = "Bob\u2028the\x1b[31mbuilder" + "x" * 500
+    comments = "".join(f"{name}'s picture\n{name} (not verified) Feb 30, 2017 1:00 PM\n\nHi.\n\n" for _ in range(40))
+    thread = parse_thread("T\n\nBody.\n\n" + comments, source="a\nb.txt")
+    assert len(thread.warnings) == parser.MAX_WARNINGS + 1
+    assert all(len(w) < 200 and w.isprintable() for w in thread.warnings), thread.warnings
+    assert thread.warnings[-1] == "a?b.txt: 30 more comments with no such time"

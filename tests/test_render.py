@@ -124,4 +124,15 @@ def test_article_embeds_respect_discord_limits(paragraphs):
     assert flat[0].title and all(e.title is None for e in flat[1:])
     assert flat[-1].footer == "No comments on this article"
     text = " ".join(e.description for e in flat)
-    assert " ".join(text.split()).endswith(" ".join(paragraphs[-1].split()))
+    shown = re.sub(r"\\(.)", r"\1", text.strip("*"))  # as Discord shows it: a caption's italics and escapes gone
+    assert " ".join(shown.split()).rstrip("*").endswith(" ".join(paragraphs[-1].split()))
+
+
+def test_article_captions_stand_apart_in_italics():
+    thread = Thread(title="T", byline="By A *Star* Reporter", article=(
+        "A long paragraph that ends a sentence.", "A page from the 1893 logbook", "Short, but a sentence.",
+        "“A quote that ends in a quote mark.”"), comments=())
+    (message,) = article_messages(thread)
+    assert message[0].description == (
+        "*By A \\*Star\\* Reporter*\n\nA long paragraph that ends a sentence.\n\n*A page from the 1893 logbook*\n\n"
+        "Short, but a sentence.\n\n“A quote that ends in a quote mark.”")

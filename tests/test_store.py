@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 
 import aiosqlite
 import pytest
@@ -128,9 +129,62 @@ async def test_import_paths_reports_each_bad_file_and_goes_on(store, tmp_path):
 async def test_full_text_search_and_title_lookup(store):
     for path in DEMO_SEEDS:
         await import_loaded(store, load_thread_file(path))
-    hits = await store.search_comments("strudel")
-    assert {author for _, _, author, _ in hits} >= {"Quiet Reader", "Nadia Haddad"}
-    assert any("**strudel**" in snippet for *_, snippet in hits)
+    results = await store.search_comments("strudel")
+    assert results.total == len(results.hits) >= 2
+    assert {hit.author for hit in results.hits} >= {"Quiet Reader", "Nadia Haddad"}
+    for hit in results.hits:  # plain text on one line, the match marked as a highlighted piece
+        assert "**" not in hit.text and "\n" not in hit.text
+        assert ("strudel", True) in hit.snippet
     assert [t.title for t in await store.find_threads("night MARKET")] == [
         "Town Council Votes to Turn Old Rail Depot Into a Night Market"]
     assert await store.find_threads("night lighthouse") == []
+
+
+async def test_thread_stats_and_pages_come_from_sql_not_from_loading_the_thread(store, monkeypatch):
+    for path in DEMO_SEEDS:
+        await import_loaded(store, load_thread_file(path))
+    expected = {}
+    for row in await store.threads():
+        thread = await store.load_thread(row.id)
+        authors = Counter(c.author for c in thread.comments)
+        expected[row.id] = (len(thread.comments), sum(c.reply_to is not None for c in thread.comments),
+                            len(authors), sorted(authors.items(), key=lambda kv: (-kv[1], kv[0]))[:5])
+
+    async def no_whole_threads(*args, **kwargs):
+        raise AssertionError("a summary must not load the whole thread")
+
+    monkeypatch.setattr(store, "load_thread", no_whole_threads)
+    for thread_id, (comments, replies, commenters, top) in expected.items():
+        stats = await store.thread_stats(thread_id)
+        assert (stats.comments, stats.replies, stats.commenters, list(stats.top_authors[:5])) == (
+            comments, replies, commenters, top)
+    assert await store.thread_count() == 3
+    assert [t.id for t in await store.threads(limit=2)] == [1, 2]
+    assert [t.id for t in await store.threads(limit=2, offset=2)] == [3]
+    assert await store.thread_stats(99) is None and await store.thread_stats(10**30) is None
+
+
+async def test_migration_fills_summaries_and_title_keys_of_an_existing_database(tmp_path):
+    """A database written before migration 0004 gets its summaries, folded titles and current revisions."""
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        for migration in available()[:3]:
+            conn.executescript(migration.sql)
+        conn.execute("PRAGMA user_version = 3")
+        conn.execute("INSERT INTO threads (id, slug) VALUES (1, 'strasse')")
+        for number in (1, 2):
+            conn.execute("INSERT INTO revisions (id, thread_id, number, sha256, source_path, title, article,"
+                         " comment_count) VALUES (?, 1, ?, ?, 'in/strasse.txt', ?, '[]', 3)",
+                         (number, number, f"sha{number}", f"Die Straße, Teil {number}"))
+        conn.executemany("INSERT INTO comments (revision_id, number, author, verified, reply_to, text, blocks)"
+                         " VALUES (2, ?, ?, 1, ?, ?, 'p')",
+                         [(1, "Ann", None, "Hallo"), (2, "Ben", 1, "Ja"), (3, "Ann", 2, "我们在北京")])
+    store = await Store.open(path)
+    try:
+        stats = await store.thread_stats(1)
+        assert (stats.revision, stats.comments, stats.replies, stats.commenters) == (2, 3, 2, 2)
+        assert stats.top_authors == (("Ann", 2), ("Ben", 1))
+        assert [t.revision for t in await store.find_threads("STRASSE teil")] == [2]
+        assert [h.number for h in (await store.search_comments("北京")).hits] == [3]
+    finally:
+        await store.close()

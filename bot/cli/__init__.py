@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import database, running, threads
+from bot.cli import database, polls, running, threads
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,5 +16,5 @@ def main() -> None:
     """
 
 
-for command in (*threads.COMMANDS, database.db, *running.COMMANDS):
+for command in (*threads.COMMANDS, database.db, polls.polls, *running.COMMANDS):
     main.add_command(command)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import CliError, err, load_settings, opened_store, out, run_async
-from bot.cli.terminal import preview_thread
+from bot.cli.common import CliError, ConfigurationError, err, load_settings, opened_store, out, run_async
+from bot.cli.terminal import plain, preview_thread
 from bot.core.model import Thread
 from bot.importer import import_paths
 from bot.settings import Settings
@@ -35,19 +35,19 @@ async def run(seeds: Path, terminal: bool, pace: float, port: int | None) -> Non
         if seeds.is_dir():
             summary = await import_paths(store, [seeds], max_bytes=settings.max_file_bytes)
             out.print(f"[dim]seeds: {summary.new_threads} new, {summary.unchanged} unchanged, "
-                      f"{len(summary.failed)} failed -> {settings.db_path}[/]")
+                      f"{len(summary.failed)} failed -> {plain(settings.db_path)}[/]")
             for path, reason in summary.failed:
-                err.print(f"[red]skipped[/] {path}: {reason}")
+                err.print(f"[red]skipped[/] {plain(path)}: {plain(reason)}")
             if summary.stored:
                 first = await store.load_thread(summary.stored[0][1].thread_id)
     if settings.discord_token:
-        from bot.runtime.service import TokenRejected, serve
+        from bot.runtime.service import IntentsNotEnabled, TokenRejected, serve
 
         out.print(f"[dim]connecting to Discord{' through ' + settings.api_base if settings.api_base else ''}…[/]")
         try:
             await serve(settings)
-        except TokenRejected as exc:
-            raise CliError(str(exc)) from None
+        except (TokenRejected, IntentsNotEnabled) as exc:
+            raise ConfigurationError(str(exc)) from None
         return
     if terminal:
         if first is not None:
@@ -93,7 +93,7 @@ async def sync() -> None:
     try:
         await force_sync(settings)
     except TokenRejected as exc:
-        raise CliError(str(exc)) from None
+        raise ConfigurationError(str(exc)) from None
     out.print("slash commands synced" + (f" to guild {settings.dev_guild_id}" if settings.dev_guild_id else ""))
 
 

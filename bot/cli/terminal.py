@@ -1,4 +1,9 @@
-"""Showing threads in a terminal with rich: the replay preview (what the bot would post) and the reply tree."""
+"""Showing threads in a terminal with rich: the replay preview (what the bot would post) and the reply tree.
+
+Thread text is untrusted: it never reaches the terminal as Rich markup (it goes in :class:`Text` objects, or
+through :func:`plain`) nor as a control sequence (:func:`clean` removes C0 and C1 control characters, DEL and the
+bidirectional overrides, keeping newlines and tabs where text may have them).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import time
 from collections.abc import Callable
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
 from rich.tree import Tree
@@ -18,6 +24,38 @@ from bot.core.render import article_messages, render_comment
 _INLINE = re.compile(r"\*\*(.+?)\*\*|\[([^\]]+)\]\([^)]+\)|(?<!\*)\*([^*]+)\*(?!\*)")
 _ESCAPED = re.compile(r"\\([\\*_~`|\[\]<>#>-]|\d)")  # Discord shows an escaped character as itself
 _NAME_COLOURS = ("cyan", "magenta", "green", "yellow", "bright_blue", "bright_red")
+# C0 controls but tab and newline, DEL, C1 controls, and the bidi embeddings, overrides and isolates, which
+# would reorder what follows them on the line (the "Trojan Source" trick).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Whole escape sequences go, not just their ESC: CSI (colours, cursor, clear screen), OSC (titles, hyperlinks)
+# when terminated, and two-character escapes. What is left over is removed by _CONTROL.
+_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x9d\x90\x98\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[ -/]*[0-~]"
+)
+_WHITESPACE = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    """``text`` without escape sequences or control characters (tabs and newlines kept): safe to write to a
+    terminal."""
+    return _CONTROL.sub("", _SEQUENCE.sub("", text))
+
+
+def one_line(text: str) -> str:
+    """``text`` cleaned, on one line (every run of whitespace, newlines included, becomes a space)."""
+    return _WHITESPACE.sub(" ", clean(text)).strip()
+
+
+def plain(value: object) -> str:
+    """A value to put inside a Rich markup string: on one line, cleaned, its brackets escaped."""
+    return escape(one_line(str(value)))
+
+
+def line_text(value: str, style: str = "") -> Text:
+    """A :class:`Text` of untrusted text on one line (never markup, never a control sequence)."""
+    return Text(one_line(value), style=style)
 
 
 def _inline(line: str, style: str = "") -> Text:
@@ -57,7 +95,7 @@ def _unescape(text: Text) -> Text:
 def discord_markdown(text: str) -> Text:
     """Discord markdown as it would look in the client, near enough for a terminal: quotes, subtext, bold."""
     out = Text()
-    for i, line in enumerate(text.replace("\u200b", "").split("\n")):
+    for i, line in enumerate(clean(text).replace("\u200b", "").split("\n")):
         if i:
             out.append("\n")
         if line.startswith("-# "):
@@ -80,20 +118,22 @@ def preview_thread(
     """Replay ``thread`` in the terminal: the article's embeds, then each comment as its author's message."""
     for message in article_messages(thread, replay_hint=None):
         for embed in message:
-            console.print(Panel(discord_markdown(embed.description), title=embed.title and Text(embed.title, "bold"),
-                                subtitle=embed.footer, border_style="blue", title_align="left"))
+            console.print(Panel(discord_markdown(embed.description),
+                                title=line_text(embed.title, "bold") if embed.title else None,
+                                subtitle=line_text(embed.footer) if embed.footer else None,
+                                border_style="blue", title_align="left"))
     for comment in thread.comments:
         if pace > 0:
             sleep(pace)
         posted = render_comment(comment)
         for content in posted.contents:
-            header = Text(posted.username, style=f"bold {name_colour(posted.username)}")
+            header = line_text(posted.username, style=f"bold {name_colour(posted.username)}")
             console.print(Group(header, discord_markdown(content)), "")
 
 
 def _label(comment: Comment) -> Text:
     label = Text(f"#{comment.number} ", style="dim")
-    label.append(comment.author, style=f"bold {name_colour(comment.author)}")
+    label.append(one_line(comment.author), style=f"bold {name_colour(comment.author)}")
     details = []
     if not comment.verified:
         details.append("not verified")
@@ -103,14 +143,14 @@ def _label(comment: Comment) -> Text:
         details.append(f"reply by {comment.reply_source}")
     if details:
         label.append(f"  ({', '.join(details)})", style="dim")
-    first = (comment.paragraphs or comment.quotes or [""])[0].replace("\n", " ")
+    first = one_line((comment.paragraphs or comment.quotes or [""])[0])
     label.append("\n" + (first if len(first) <= 100 else first[:99] + "…"))
     return label
 
 
 def reply_tree(thread: Thread) -> Tree:
     """The thread as a tree: the article at the root, each reply under the comment it answers."""
-    root = Tree(Text(thread.title, style="bold"))
+    root = Tree(line_text(thread.title, style="bold"))
     nodes: dict[int, Tree] = {}
     for comment in thread.comments:
         parent = nodes.get(comment.reply_to) if comment.reply_to is not None else None

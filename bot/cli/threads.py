@@ -8,13 +8,20 @@ import sys
 from pathlib import Path
 
 import click
+from rich.text import Text
 
 from bot.cli.common import CliError, err, load_settings, opened_store, out, run_async, stored_thread
-from bot.cli.terminal import preview_thread, reply_tree
+from bot.cli.terminal import clean, line_text, plain, preview_thread, reply_tree
 from bot.core.export import export_thread
 from bot.core.model import Thread
 from bot.core.parser import ThreadFileError, load_thread_file
 from bot.importer import import_paths, thread_files
+from db.search import SearchSyntaxError
+from db.store import SearchResults
+
+# JSON escapes C0 controls itself; DEL, C1 controls (U+009B is a one-character CSI) and bidi overrides it would
+# print raw. As \uXXXX escapes the JSON means the same and the terminal sees no control character.
+_JSON_UNSAFE = {code: f"\\u{code:04x}" for code in (*range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
 @click.command()
@@ -28,12 +35,15 @@ def parse(file: Path, as_json: bool) -> None:
     except ThreadFileError as exc:
         raise CliError(str(exc)) from None
     for warning in loaded.thread.warnings:
-        err.print(f"[yellow]warning:[/] {warning}")
+        err.print(f"[yellow]warning:[/] {plain(warning)}")
     thread = loaded.thread
     if as_json:
-        click.echo(json.dumps(thread.to_json(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(thread.to_json(), ensure_ascii=False, indent=2).translate(_JSON_UNSAFE))
         return
-    out.print(f"[bold]{thread.title}[/]" + (f"  [dim]{thread.byline}[/]" if thread.byline else ""))
+    heading = line_text(thread.title, "bold")
+    if thread.byline:
+        heading.append("  ").append_text(line_text(thread.byline, "dim"))
+    out.print(heading)
     out.print(f"{len(thread.article)} article paragraphs, {len(thread.comments)} comments, "
               f"{sum(1 for c in thread.comments if c.reply_to is not None)} replies found")
     out.print(reply_tree(thread))
@@ -61,14 +71,14 @@ async def import_(paths: tuple[Path, ...]) -> None:
             summary = await import_paths(store, files, max_bytes=settings.max_file_bytes,
                                          on_file=lambda _: progress.advance(task))
     for warning in summary.warnings:
-        err.print(f"[yellow]warning:[/] {warning}")
+        err.print(f"[yellow]warning:[/] {plain(warning)}")
     out.print(
         f"[green]imported[/] {summary.new_threads} new thread(s), {summary.new_revisions} new revision(s), "
         f"{summary.comments:,} comments; {summary.unchanged} unchanged; {len(summary.failed)} failed"
-        f" -> {settings.db_path}"
+        f" -> {plain(settings.db_path)}"
     )
     for path, reason in summary.failed:
-        err.print(f"[red]skipped[/] {path}: {reason}")
+        err.print(f"[red]skipped[/] {plain(path)}: {plain(reason)}")
     if summary.failed:
         sys.exit(1)
 
@@ -85,8 +95,9 @@ async def threads() -> None:
         out.print("No threads yet. Import some with: rethread import seeds/")
         return
     table = Table("ID", "Title", "Comments", "Rev", "Imported", box=None, header_style="bold")
-    for row in rows:
-        table.add_row(str(row.id), row.title, str(row.comments), str(row.revision), row.imported_at)
+    for row in rows:  # cells as Text: a title is never read as markup
+        table.add_row(str(row.id), line_text(row.title), str(row.comments), str(row.revision),
+                      line_text(row.imported_at))
     out.print(table)
 
 
@@ -111,26 +122,45 @@ async def export(thread_id: int, output: Path | None) -> None:
         text = export_thread(await stored_thread(store, thread_id))
     if output:
         output.write_text(text, encoding="utf-8")
-        err.print(f"wrote {output}")
+        err.print(f"wrote {plain(output)}")
     else:
         click.echo(text, nl=False)
 
 
-@click.command()
-@click.argument("query")
-@click.option("--limit", default=20, show_default=True)
+@click.command(context_settings={"ignore_unknown_options": True})  # `search -Putin` looks for the word
+@click.argument("words", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Show at most this many.")
+@click.option("--fts", "advanced", is_flag=True,
+              help="Read the WORDS as an SQLite FTS5 query (AND, OR, NOT, NEAR, prefix*, column:) instead of words.")
 @run_async
-async def search(query: str, limit: int) -> None:
-    """Full-text search over every stored comment (SQLite FTS5 syntax: words, "phrases", OR, prefix*)."""
+async def search(words: tuple[str, ...], limit: int, advanced: bool) -> None:
+    """Search every stored comment for the WORDS and "quoted phrases" given (all of them, any order).
+
+    Words in scripts written without spaces (Chinese, Japanese, Korean, Thai...) are found inside longer text.
+    One hit per line: thread, comment number, author and the passage, the matches highlighted."""
+    query = " ".join(words)
     async with opened_store(load_settings()) as store:
         try:
-            hits = await store.search_comments(query, limit)
-        except Exception as exc:
-            raise CliError(f"cannot search for {query!r}: {exc}") from None
-    for thread_id, number, author, snippet in hits:
-        out.print(f"[dim]thread {thread_id} #{number}[/] [bold]{author}[/]: {snippet}")
-    if not hits:
-        out.print("no matches")
+            results = await store.search_comments(query, limit, advanced=advanced)
+        except SearchSyntaxError as exc:
+            raise CliError(f"not a valid FTS5 query ({exc}); drop --fts to search for the words as typed") from None
+    if not results.hits:
+        out.print(f"no comments match “{plain(query)}”" if query.strip() else "nothing to search for")
+        return
+    out.print(_matched(results), soft_wrap=True)
+    for hit in results.hits:
+        line = Text(f"thread {hit.thread_id} #{hit.number} ", style="dim")
+        line.append_text(line_text(hit.author, "bold")).append(": ")
+        for piece, highlighted in hit.snippet:
+            line.append(clean(piece), style="bold yellow" if highlighted else "")
+        out.print(line, soft_wrap=True)  # never wrapped by Rich: one hit, one line
+
+
+def _matched(results: SearchResults) -> Text:
+    count = f"{results.total:,}{'+' if results.capped else ''}"
+    shown = f" (showing {len(results.hits)})" if len(results.hits) < results.total else ""
+    return Text(f"{count} comment{'' if results.total == 1 else 's'} match{'es' if results.total == 1 else ''}"
+                f"{shown}", style="dim")
 
 
 @click.command()

@@ -190,17 +190,27 @@ class ArticleEmbed:
         return len(self.title or "") + len(self.description) + len(self.footer or "")
 
 
+CAPTION_MAX = 160
+
+
+def is_caption(paragraph: str) -> bool:
+    """An image caption as scraped pages leave them: one short line that does not end a sentence. Shown in
+    italics, so it stands apart from the article's own paragraphs."""
+    text = paragraph.strip()
+    return 0 < len(text) <= CAPTION_MAX and "\n" not in text and text[-1] not in ".!?:;\"”'’)…"
+
+
 def article_messages(thread: Thread, *, replay_hint: str | None = "/replay start") -> list[list[ArticleEmbed]]:
     """The article as messages of embeds within Discord's limits, in paragraph order, never cutting a word.
 
     The first embed carries the title (and byline); the last carries a footer naming how many comments follow.
     """
     title = thread.title if len(thread.title) <= EMBED_TITLE_LIMIT else thread.title[: EMBED_TITLE_LIMIT - 1] + "…"
-    paragraphs = list(thread.article)
+    paragraphs = [f"*{escape_markdown(p)}*" if is_caption(p) else p for p in thread.article]
     if thread.byline:
-        paragraphs.insert(0, f"*{thread.byline}*")
+        paragraphs.insert(0, f"*{escape_markdown(thread.byline)}*")
     if len(thread.title) > EMBED_TITLE_LIMIT:
-        paragraphs.insert(0, f"**{thread.title}**")  # the full title, since the embed title had to be cut
+        paragraphs.insert(0, f"**{escape_markdown(thread.title)}**")  # the full title: the embed's had to be cut
     descriptions = split_text(defuse_mentions("\n\n".join(paragraphs)), EMBED_DESCRIPTION_LIMIT) or [""]
     count = len(thread.comments)
     hint = f" · replay them with {replay_hint}" if replay_hint else ""

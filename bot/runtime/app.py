@@ -14,7 +14,9 @@ import yarl
 from discord.ext import commands
 
 from bot.core.budget import Budgets, ChannelBudget
+from bot.core.replays import Replay
 from bot.runtime.clock import now_seconds
+from bot.runtime.polls import PollKeeper
 from bot.runtime.replayer import Replayer
 from bot.runtime.tree import RethreadTree
 from bot.settings import Settings
@@ -22,7 +24,7 @@ from db.store import Store
 
 log = logging.getLogger("rethread")
 
-EXTENSIONS = ("cogs.threads", "cogs.article", "cogs.replay", "cogs.config")
+EXTENSIONS = ("cogs.threads", "cogs.article", "cogs.replay", "cogs.polls", "cogs.config")
 
 
 def use_api_base(base: str | None) -> None:
@@ -36,11 +38,14 @@ class RethreadBot(commands.Bot):
     store: Store
     settings: Settings
     replayer: Replayer
+    polls: PollKeeper
 
     def __init__(self, settings: Settings, store: Store, *, always_sync: bool = False, run_replays: bool = True,
                  **options: Any):
         intents = discord.Intents.none()
-        intents.guilds = True  # channels and permissions; nothing privileged
+        intents.guilds = True  # channels and permissions
+        intents.guild_polls = True  # votes on the bot's polls
+        intents.guild_messages = True  # message updates: a poll's final results arrive as one (not privileged)
         super().__init__(
             command_prefix=commands.when_mentioned,  # slash commands only; no prefix commands are registered
             intents=intents,
@@ -51,11 +56,13 @@ class RethreadBot(commands.Bot):
         )
         self.settings = settings
         self.store = store
-        self.always_sync = always_sync  # `rethread sync`, and the sandbox (a new simulated application each start)
-        self.run_replays = run_replays  # `rethread sync` only logs in to sync; it runs no replays
+        self.always_sync = always_sync  # `rethread sync`; and the sandbox, whose simulated Discord starts empty
+        self.run_replays = run_replays  # False: `rethread sync` (it only syncs), the sandbox (it starts them later)
         self.replayer = Replayer(self, store, Budgets(settings.webhook_budget, clock=now_seconds),
                                  ChannelBudget(settings.api_budget, clock=now_seconds))
-        self._resume_task: asyncio.Task[None] | None = None
+        self.polls = PollKeeper(self, store)
+        self.replayer.on_finished = self._replay_finished
+        self._start_tasks: list[asyncio.Task[None]] = []
 
     async def login(self, token: str) -> None:
         use_api_base(self.settings.api_base)
@@ -71,7 +78,17 @@ class RethreadBot(commands.Bot):
             await self.load_extension(extension)
         await self.sync_commands()
         if self.run_replays:
-            self._resume_task = asyncio.create_task(self.replayer.resume_all(), name="resume-replays")
+            self.start_background_work()
+
+    def start_background_work(self) -> None:
+        """Once ready: resume the replays that were running and collect the polls that ended meanwhile."""
+        self._start_tasks = [asyncio.create_task(self.replayer.resume_all(), name="resume-replays"),
+                             asyncio.create_task(self.polls.start(), name="start-polls")]
+
+    async def _replay_finished(self, replay: Replay) -> None:
+        thread_id = await self.store.polls.thread_of(replay.revision_id)
+        if thread_id is not None:
+            await self.polls.after_replay(replay, thread_id)
 
     async def sync_commands(self) -> str:
         """To the dev guild at every start (instant); globally only when the command set changed for this
@@ -93,6 +110,12 @@ class RethreadBot(commands.Bot):
         log.info("synced %d global commands", len(synced))
         return "global"
 
-    async def close(self) -> None:
+    async def stop_background_work(self) -> None:
+        for task in self._start_tasks:
+            task.cancel()
         await self.replayer.close()
+        await self.polls.close()
+
+    async def close(self) -> None:
+        await self.stop_background_work()
         await super().close()

@@ -193,8 +193,8 @@ class ChannelPoster:
             except (TimeoutError, discord.DiscordServerError, aiohttp.ClientError) as exc:
                 if attempt == RETRIES - 1:
                     raise
-                delay = 1 + attempt * 2
-                log.warning("Discord error in #%s (%s); retrying in %d s", self.channel, exc, delay)
+                delay = 0.5 * 2**attempt  # 0.5, 1, 2, 4 s
+                log.warning("Discord error in #%s (%s); retrying in %.1f s", self.channel, exc, delay)
                 await asyncio.sleep(delay)
             except discord.HTTPException as exc:
                 if 400 <= exc.status < 500 and exc.status not in (401, 429):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 import discord
 
@@ -218,6 +219,13 @@ class ReplayRunner:
 
     async def _end(self, state: ReplayState, note: str | None) -> None:
         await self.replays.set_state(self.replay_id, state, note)
+        if state is ReplayState.FINISHED and self.replayer.on_finished is not None:
+            finished = await self.replays.get(self.replay_id)
+            try:
+                if finished is not None:
+                    await self.replayer.on_finished(finished)
+            except Exception:  # what follows a replay never turns a finished replay into a failed one
+                log.exception("after replay %s finished", self.replay_id)
         log.info("replay %s in guild %s channel %s %s%s", self.replay_id, self.guild_id, self.channel_id,
                  state.value, f" ({note})" if note else "")
         self.refresh_status(now=True)  # a deleted channel just makes this edit fail, which is logged
@@ -246,6 +254,7 @@ class Replayer:
         self.webhook_budgets = webhook_budgets  # webhook messages, per channel
         self.api_budget = api_budget  # the bot's own authenticated requests, all channels together
         self.runners: dict[int, ReplayRunner] = {}
+        self.on_finished: Callable[[Replay], Awaitable[None]] | None = None  # e.g. the auto poll
         self.closing = False  # shutting down: runners finish the send in progress and start no other
 
     def launch(self, replay: Replay, *, post_next_now: bool = False) -> ReplayRunner:

@@ -28,6 +28,10 @@ def missing_permissions() -> DiscordError:
     return DiscordError(403, 50013, "Missing Permissions")
 
 
+def poll_expired() -> DiscordError:
+    return DiscordError(400, 520001, "Poll expired")
+
+
 def unknown(kind: str) -> DiscordError:
     codes = {"channel": 10003, "message": 10008, "webhook": 10015, "interaction": 10062}
     return DiscordError(404, codes[kind], f"Unknown {kind.title()}")
@@ -51,7 +55,8 @@ def check_message(payload: dict[str, Any]) -> None:
     content = payload.get("content") or ""
     embeds = payload.get("embeds") or []
     poll = payload.get("poll")
-    if not (content or embeds or poll or payload.get("components") or payload.get("attachments")):
+    if not (content or embeds or poll or payload.get("components") or payload.get("attachments")
+            or payload.get("_files")):
         raise DiscordError(400, 50006, "Cannot send an empty message")
     if len(content) > 2000:
         raise _form_error("content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
@@ -82,18 +87,70 @@ def check_message(payload: dict[str, Any]) -> None:
         check_poll(poll)
 
 
-def check_poll(poll: dict[str, Any]) -> None:
-    question = (poll.get("question") or {}).get("text") or ""
-    if not 1 <= len(question) <= 300:
-        raise _form_error("poll.question.text", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 300 in length.")
-    answers = poll.get("answers") or []
-    if not 1 <= len(answers) <= 10:
-        raise _form_error("poll.answers", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 10 in length.")
+class FormErrors:
+    """Field errors gathered as Discord reports them: every bad field at once, nested by path."""
+
+    def __init__(self) -> None:
+        self.tree: dict[str, Any] = {}
+
+    def add(self, field: str, code: str, message: str) -> None:
+        node = self.tree
+        for part in field.split("."):
+            node = node.setdefault(part, {})
+        node.setdefault("_errors", []).append({"code": code, "message": message})
+
+    def raise_if_any(self) -> None:
+        if self.tree:
+            raise DiscordError(400, 50035, "Invalid Form Body", self.tree)
+
+
+POLL_QUESTION_MAX, POLL_ANSWERS_MAX, POLL_ANSWER_MAX, POLL_HOURS_MAX = 300, 10, 55, 768
+
+
+def check_poll(poll: Any) -> None:
+    """A poll create request (.../resources/poll#poll-create-request-object): question 1-300, 1-10 answers of
+    1-55, duration 1-768 whole hours (discord.py sends 24.0), allow_multiselect a bool, layout_type 1."""
+    errors = FormErrors()
+    if not isinstance(poll, dict):
+        errors.add("poll", "MODEL_TYPE_CONVERT", "Only dictionaries may be used in a ModelType")
+        errors.raise_if_any()
+    question = poll.get("question")
+    if not isinstance(question, dict):
+        errors.add("poll.question", "BASE_TYPE_REQUIRED", "This field is required")
+    else:
+        text = question.get("text")
+        if not isinstance(text, str) or not 1 <= len(text) <= POLL_QUESTION_MAX:
+            errors.add("poll.question.text", "BASE_TYPE_BAD_LENGTH",
+                       f"Must be between 1 and {POLL_QUESTION_MAX} in length.")
+    answers = poll.get("answers")
+    if not isinstance(answers, list):
+        errors.add("poll.answers", "BASE_TYPE_REQUIRED", "This field is required")
+        answers = []
+    elif not 1 <= len(answers) <= POLL_ANSWERS_MAX:
+        errors.add("poll.answers", "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {POLL_ANSWERS_MAX} in length.")
     for i, answer in enumerate(answers):
-        text = (answer.get("poll_media") or {}).get("text") or ""
-        if not 1 <= len(text) <= 55:
-            raise _form_error(f"poll.answers.{i}.poll_media.text", "BASE_TYPE_BAD_LENGTH",
-                              "Must be between 1 and 55 in length.")
+        media = answer.get("poll_media") if isinstance(answer, dict) else None
+        if not isinstance(media, dict):
+            errors.add(f"poll.answers.{i}.poll_media", "BASE_TYPE_REQUIRED", "This field is required")
+            continue
+        text = media.get("text")
+        if not isinstance(text, str) or not 1 <= len(text) <= POLL_ANSWER_MAX:
+            errors.add(f"poll.answers.{i}.poll_media.text", "BASE_TYPE_BAD_LENGTH",
+                       f"Must be between 1 and {POLL_ANSWER_MAX} in length.")
     duration = poll.get("duration", 24)
-    if not 1 <= int(duration) <= 768:
-        raise _form_error("poll.duration", "NUMBER_TYPE_MAX", "Must be between 1 and 768.")
+    if isinstance(duration, bool) or not isinstance(duration, int | float) or duration != int(duration):
+        errors.add("poll.duration", "NUMBER_TYPE_COERCE", f'Value "{duration}" is not int.')
+    elif duration < 1:
+        errors.add("poll.duration", "NUMBER_TYPE_MIN", "int value should be greater than or equal to 1.")
+    elif duration > POLL_HOURS_MAX:
+        errors.add("poll.duration", "NUMBER_TYPE_MAX",
+                   f"int value should be less than or equal to {POLL_HOURS_MAX}.")
+    if "allow_multiselect" in poll and not isinstance(poll["allow_multiselect"], bool):
+        errors.add("poll.allow_multiselect", "BASE_TYPE_BOOLEAN", "Must be either true or false.")
+    if poll.get("layout_type", 1) != 1:
+        errors.add("poll.layout_type", "ENUM_TYPE_COERCE", f'Value "{poll["layout_type"]}" is not a valid enum value.')
+    errors.raise_if_any()
+
+
+def poll_duration_hours(poll: dict[str, Any]) -> int:
+    return int(poll.get("duration", 24))

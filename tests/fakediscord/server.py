@@ -3,36 +3,56 @@ separate process to log in, receive a guild and slash commands, and post through
 
 It keeps what Discord would have shown (every message, under the name it was posted with, in order), records
 every request with its JSON body, enforces Discord's content rules and rate limits, and injects faults.
+
+Native polls live as on Discord: members vote (``vote``/``unvote``, with MESSAGE_POLL_VOTE_* events), the voters
+of an answer are paged by user id, and a poll ends at its expiry on the stand-in's clock (``advance``) or through
+the expire route, then is finalized (after ``finalize_lag``) with a MESSAGE_UPDATE and a poll-result message.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import copy
 import fnmatch
 import itertools
 import json
+import mimetypes
 import re
 import secrets
+import struct
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from tests.fakediscord.limits import RateLimits, retry_after_header
-from tests.fakediscord.rules import DiscordError, check_message, check_webhook_name, missing_permissions, unknown
+from tests.fakediscord.rules import (
+    DiscordError,
+    FormErrors,
+    check_message,
+    check_webhook_name,
+    missing_permissions,
+    poll_duration_hours,
+    poll_expired,
+    unknown,
+)
 
 DISCORD_EPOCH_MS = 1420070400000
 EPHEMERAL = 64
 ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
-BOT_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 29) | (1 << 35) | (1 << 38) | (1 << 49)
+BOT_PERMISSIONS = ((1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 29) | (1 << 35) | (1 << 38)
+                   | (1 << 49))
 PERMISSION_BITS = {"send_messages": 1 << 11, "manage_webhooks": 1 << 29, "embed_links": 1 << 14,
-                   "create_public_threads": 1 << 35, "send_polls": 1 << 49}
+                   "attach_files": 1 << 15, "create_public_threads": 1 << 35, "send_polls": 1 << 49}
 PERMISSION_NAMES = set(PERMISSION_BITS)
 GUILD_MESSAGES_INTENT = 1 << 9
+GUILD_MESSAGE_POLLS_INTENT = 1 << 24
+POLL_RESULT = 46  # the message type of the system message Discord posts when a poll's results are final
 
 
 @dataclass
@@ -64,8 +84,29 @@ class ShownMessage:
     content: str
     embeds: list[dict]
     webhook_id: int | None
-    poll: dict | None
+    poll: dict | None  # with its current results, whatever ``poll_results_missing`` says
     avatar_url: str | None
+    type: int = 0  # 46: a poll's result
+    attachments: list[dict] = field(default_factory=list)
+    reference: dict | None = None  # message_reference (a poll result points at its poll)
+    files: list[bytes] = field(default_factory=list)  # the uploaded bytes, one per attachment
+
+
+@dataclass
+class PollState:
+    """What Discord keeps of a poll beyond its message: the votes, and where the poll is in its life."""
+
+    message_id: int
+    channel_id: int
+    author: dict
+    expiry: float  # on the stand-in's clock (``FakeDiscord.now``)
+    multiselect: bool
+    answer_ids: list[int]
+    votes: dict[int, dict[int, dict]] = field(default_factory=dict)  # answer id → user id → user
+    ended_at: float | None = None
+    finalize_at: float | None = None
+    finalized: bool = False
+    result_message_id: int | None = None
 
 
 @dataclass
@@ -97,6 +138,7 @@ class InteractionRecord:
 class FakeDiscord:
     def __init__(self, *, scale: float = 1.0, rate_limits: bool = True, token: str = "fake-bot-token"):
         self.token = token
+        self.time_offset = 0.0  # seconds added to the wall clock by advance(): poll expiry, timestamps, snowflakes
         self.limits = RateLimits(scale=scale, enabled=rate_limits)
         self._ids = itertools.count(1)
         self.requests: list[RecordedRequest] = []
@@ -123,6 +165,10 @@ class FakeDiscord:
         self.webhooks: dict[int, dict] = {}
         self.commands: list[dict] = []
         self.interactions: dict[int, InteractionRecord] = {}
+        self.polls: dict[int, PollState] = {}  # by message id
+        self.finalize_lag = 0.0  # seconds between a poll's end and its final tally (is_finalized true)
+        self.poll_results_missing = False  # omit `results` from open polls, as Discord sometimes does
+        self._timers: set[asyncio.Task] = set()
         self.text_channel = self.add_channel("general")
 
         self._session: dict[str, Any] | None = None  # the gateway session: id, seq, events
@@ -130,8 +176,15 @@ class FakeDiscord:
 
     # -- ids and payloads --------------------------------------------------------------------------------
 
+    def now(self) -> float:
+        """The stand-in's clock: the wall clock moved on by :meth:`advance`."""
+        return time.time() + self.time_offset
+
+    def _iso(self, at: float | None = None) -> str:
+        return datetime.fromtimestamp(self.now() if at is None else at, UTC).isoformat()
+
     def snowflake(self) -> int:
-        return ((int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22) | (next(self._ids) & 0x3FFFFF)
+        return ((int(self.now() * 1000) - DISCORD_EPOCH_MS) << 22) | (next(self._ids) & 0x3FFFFF)
 
     def _user(self, name: str, *, bot: bool = False, id: int | None = None) -> dict:
         return {"id": str(id or self.snowflake()), "username": name, "discriminator": "0", "global_name": None,
@@ -185,6 +238,8 @@ class FakeDiscord:
         return self
 
     async def stop(self) -> None:
+        for timer in list(self._timers):
+            timer.cancel()
         if self._ws is not None:
             await self._ws.close()
         if self._runner is not None:
@@ -204,8 +259,10 @@ class FakeDiscord:
         """The channel as Discord stored it, oldest first."""
         return [
             ShownMessage(int(m["id"]), m["author"]["username"], m["content"], m["embeds"],
-                         int(m["webhook_id"]) if m.get("webhook_id") else None, m.get("poll"),
-                         m.get("_avatar_url"))
+                         int(m["webhook_id"]) if m.get("webhook_id") else None,
+                         self._poll_payload(m, results=True) if m.get("poll") else None,
+                         m.get("_avatar_url"), m["type"], copy.deepcopy(m["attachments"]),
+                         m.get("message_reference"), list(m.get("_files") or []))
             for m in self.messages[channel_id or self.text_channel]
         ]
 
@@ -265,19 +322,24 @@ class FakeDiscord:
     async def delete_channel(self, channel_id: int) -> None:
         channel = self.channels.pop(channel_id)
         self.messages.pop(channel_id, None)
+        self.polls = {mid: state for mid, state in self.polls.items() if state.channel_id != channel_id}
         await self.dispatch("CHANNEL_DELETE", channel)
 
     async def dispatch(self, event: str, data: dict) -> None:
         session = self._session
         if session is None:
             return
-        if event.startswith("MESSAGE_") and not session["intents"] & GUILD_MESSAGES_INTENT:
+        if event.startswith("MESSAGE_POLL_VOTE_"):
+            if not session["intents"] & GUILD_MESSAGE_POLLS_INTENT:
+                return  # as Discord: vote events only for bots that asked for GUILD_MESSAGE_POLLS
+        elif event.startswith("MESSAGE_") and not session["intents"] & GUILD_MESSAGES_INTENT:
             return  # as Discord: message events only for bots that asked for them
         session["seq"] += 1
         payload = {"op": 0, "t": event, "s": session["seq"], "d": data}
         session["events"].append(payload)
         if self._ws is not None and not self._ws.closed:
-            await self._ws.send_str(json.dumps(payload))
+            with contextlib.suppress(ConnectionError):  # the bot was killed before the socket noticed: as closed
+                await self._ws.send_str(json.dumps(payload))
 
     async def slash(self, user: dict, name: str, *, channel_id: int | None = None, timeout: float = 10.0,
                     **options: Any) -> InteractionRecord:
@@ -315,8 +377,191 @@ class FakeDiscord:
     async def member_says(self, user: dict, content: str, *, channel_id: int | None = None) -> dict:
         channel_id = channel_id or self.text_channel
         message = self._store_message(channel_id, user, {"content": content})
-        await self.dispatch("MESSAGE_CREATE", message)
+        await self.dispatch("MESSAGE_CREATE", self._render(message))
         return message
+
+    # -- polls: members vote, time passes -------------------------------------------------------------------
+
+    def add_user(self, name: str) -> dict:
+        """A new member of the guild (not in the bot's member cache: the bot has no members intent)."""
+        return self._user(name)
+
+    async def advance(self, seconds: float) -> None:
+        """Move the stand-in's clock on: polls whose expiry has passed end (and finalize, see ``finalize_lag``),
+        and later messages and snowflakes carry the moved time."""
+        assert seconds >= 0, "Discord's clock only goes forward"
+        self.time_offset += seconds
+        await self._tick()
+
+    async def expire_poll(self, message_id: int) -> None:
+        """End the poll now as if its time ran out (anyone's poll: no author check, unlike the REST route)."""
+        state = self._poll_state(message_id)
+        await self._tick()
+        if state.ended_at is None:
+            await self._end_poll(state, self.now())
+
+    async def vote(self, user: dict, message_id: int, answer_ids: int | Iterable[int]) -> None:
+        """``user`` votes for these answers, as in Discord's client. On a single-choice poll a new vote replaces
+        the old one (MESSAGE_POLL_VOTE_REMOVE, then _ADD); on a multi-choice poll the answers are added. One
+        gateway event per answer, only for a bot with the GUILD_MESSAGE_POLLS intent; while the bot is away the
+        events wait for a RESUME or are lost on a new IDENTIFY. Raises :class:`DiscordError` 520001 once the
+        poll has ended."""
+        assert user["id"] != self.bot_user["id"], "apps cannot vote on polls"
+        state = self._poll_state(message_id)
+        await self._tick()
+        if state.ended_at is not None:
+            raise poll_expired()
+        wanted = [answer_ids] if isinstance(answer_ids, int) else list(dict.fromkeys(answer_ids))
+        errors = FormErrors()
+        if not wanted or (len(wanted) > 1 and not state.multiselect):
+            errors.add("answer_ids", "BASE_TYPE_BAD_LENGTH",
+                       f"Must be between 1 and {len(state.answer_ids) if state.multiselect else 1} in length.")
+        for i, answer_id in enumerate(wanted):
+            if answer_id not in state.answer_ids:
+                errors.add(f"answer_ids.{i}", "POLL_ANSWER_INVALID", "Invalid poll answer")
+        errors.raise_if_any()
+        user_id = int(user["id"])
+        if not state.multiselect:
+            for old in [a for a, voters in state.votes.items() if user_id in voters and a not in wanted]:
+                await self._unvote(state, user, old)
+        for answer_id in wanted:
+            voters = state.votes.setdefault(answer_id, {})
+            if user_id not in voters:
+                voters[user_id] = user
+                await self._vote_event("MESSAGE_POLL_VOTE_ADD", state, user, answer_id)
+
+    async def unvote(self, user: dict, message_id: int, answer_id: int) -> None:
+        """``user`` takes back their vote for this answer (nothing happens if they had not voted for it)."""
+        state = self._poll_state(message_id)
+        await self._tick()
+        if state.ended_at is not None:
+            raise poll_expired()
+        await self._unvote(state, user, answer_id)
+
+    def poll_votes(self, message_id: int) -> dict[int, list[int]]:
+        """Who voted for what, as Discord counts it: answer id → voter ids (ascending)."""
+        state = self._poll_state(message_id)
+        return {a: sorted(voters) for a, voters in sorted(state.votes.items()) if voters}
+
+    async def _unvote(self, state: PollState, user: dict, answer_id: int) -> None:
+        if state.votes.get(answer_id, {}).pop(int(user["id"]), None) is not None:
+            await self._vote_event("MESSAGE_POLL_VOTE_REMOVE", state, user, answer_id)
+
+    async def _vote_event(self, event: str, state: PollState, user: dict, answer_id: int) -> None:
+        await self.dispatch(event, {"user_id": user["id"], "channel_id": str(state.channel_id),
+                                    "message_id": str(state.message_id), "guild_id": str(self.guild_id),
+                                    "answer_id": answer_id})
+
+    def _poll_state(self, message_id: int) -> PollState:
+        state = self.polls.get(int(message_id))
+        assert state is not None, f"message {message_id} has no poll (or was deleted)"
+        return state
+
+    def _poll_message(self, state: PollState) -> dict | None:
+        return next((m for m in self.messages.get(state.channel_id, []) if m["id"] == str(state.message_id)), None)
+
+    def _start_poll(self, message: dict, poll: dict) -> None:
+        created = datetime.fromisoformat(message["timestamp"]).timestamp()
+        expiry = created + poll_duration_hours(poll) * 3600
+        message["poll"] = {
+            "question": {"text": poll["question"]["text"]},
+            "answers": [{"answer_id": i + 1, "poll_media": copy.deepcopy(a["poll_media"])}
+                        for i, a in enumerate(poll["answers"])],
+            "expiry": self._iso(expiry), "allow_multiselect": bool(poll.get("allow_multiselect", False)),
+            "layout_type": 1,
+        }
+        state = PollState(int(message["id"]), int(message["channel_id"]), message["author"], expiry,
+                          bool(poll.get("allow_multiselect", False)), list(range(1, len(poll["answers"]) + 1)))
+        self.polls[state.message_id] = state
+        self._tick_after(expiry - created)
+
+    def _poll_payload(self, message: dict, *, results: bool) -> dict:
+        poll = copy.deepcopy(message["poll"])
+        state = self.polls.get(int(message["id"]))
+        # "Polls that have ended will also always contain results" (.../resources/poll#poll-results-object).
+        if state is not None and (results or not self.poll_results_missing or state.ended_at is not None):
+            poll["results"] = {"is_finalized": state.finalized, "answer_counts": [
+                {"id": answer_id, "count": len(voters), "me_voted": False}  # apps cannot vote
+                for answer_id, voters in sorted(state.votes.items()) if voters]}
+        return poll
+
+    def _render(self, message: dict) -> dict:
+        """A stored message as Discord sends it, over REST and the gateway: the poll with its current results."""
+        out = _public(message)
+        if message.get("poll"):
+            out["poll"] = self._poll_payload(message, results=False)
+        return out
+
+    def _tick_after(self, seconds: float) -> None:
+        async def later() -> None:
+            await asyncio.sleep(max(0.0, seconds) + 0.01)
+            await self._tick()
+
+        try:
+            timer = asyncio.get_running_loop().create_task(later())
+        except RuntimeError:
+            return  # no loop (a FakeDiscord built outside one): advance() and every request still tick
+        self._timers.add(timer)
+        timer.add_done_callback(self._timers.discard)
+
+    async def _tick(self) -> None:
+        """Let time act: end the polls whose expiry has passed, finalize those whose tally is due."""
+        now = self.now()
+        for state in list(self.polls.values()):
+            if state.ended_at is None and state.expiry <= now:
+                await self._end_poll(state, state.expiry)
+            elif state.ended_at is not None and not state.finalized and (state.finalize_at or 0) <= now:
+                await self._finalize_poll(state)
+
+    async def _end_poll(self, state: PollState, at: float) -> None:
+        """The poll ends (at its expiry, or early through the expire route): Discord announces the end in a
+        MESSAGE_UPDATE, and once the tally is final (``finalize_lag`` later) it sends the final results in
+        another MESSAGE_UPDATE (the same one when there is no lag) and posts the poll-result message."""
+        message = self._poll_message(state)
+        state.ended_at = at
+        state.finalize_at = at + max(0.0, self.finalize_lag)
+        if message is not None:
+            message["poll"]["expiry"] = self._iso(at)  # ended early: the expiry becomes the end
+        if state.finalize_at <= self.now():
+            await self._finalize_poll(state)
+            return
+        if message is not None:
+            await self.dispatch("MESSAGE_UPDATE", self._render(message))
+        self._tick_after(state.finalize_at - self.now())
+
+    async def _finalize_poll(self, state: PollState) -> None:
+        state.finalized = True
+        message = self._poll_message(state)
+        if message is None:
+            return
+        await self.dispatch("MESSAGE_UPDATE", self._render(message))
+        result = self._store_message(state.channel_id, state.author, {"embeds": [self._result_embed(state, message)]},
+                                     type=POLL_RESULT, mentions=[state.author],
+                                     message_reference={"type": 0, "message_id": str(state.message_id),
+                                                        "channel_id": str(state.channel_id),
+                                                        "guild_id": str(self.guild_id)})
+        state.result_message_id = int(result["id"])
+        await self.dispatch("MESSAGE_CREATE", self._render(result))
+
+    def _result_embed(self, state: PollState, message: dict) -> dict:
+        """The ``poll_result`` embed (.../resources/message#embed-fields-by-embed-type-poll-result-embed-fields).
+        The victor fields are left out when no answer has the most votes alone (a tie, or no votes)."""
+        counts = {a: len(state.votes.get(a, {})) for a in state.answer_ids}
+        top = max(counts.values(), default=0)
+        leaders = [a for a, c in counts.items() if c == top]
+        fields = [("poll_question_text", message["poll"]["question"]["text"]), ("victor_answer_votes", str(top)),
+                  ("total_votes", str(sum(counts.values())))]
+        if top and len(leaders) == 1:
+            media = message["poll"]["answers"][leaders[0] - 1]["poll_media"]
+            fields += [("victor_answer_id", str(leaders[0])), ("victor_answer_text", media.get("text") or "")]
+            emoji = media.get("emoji") or {}
+            if emoji.get("id"):
+                fields.append(("victor_answer_emoji_id", str(emoji["id"])))
+            if emoji.get("name"):
+                fields.append(("victor_answer_emoji_name", emoji["name"]))
+            if emoji.get("animated"):
+                fields.append(("victor_answer_emoji_animated", "true"))
+        return {"type": "poll_result", "fields": [{"name": n, "value": v, "inline": False} for n, v in fields]}
 
     # -- the gateway ---------------------------------------------------------------------------------------
 
@@ -376,13 +621,15 @@ class FakeDiscord:
         path = "/" + request.match_info["tail"]
         body: Any = None
         if request.can_read_body:
-            raw = await request.read()
-            if request.content_type == "application/json" and raw:
-                body = json.loads(raw)
-            elif request.content_type.startswith("multipart/"):
-                body = {"_multipart": True}
+            if request.content_type.startswith("multipart/"):
+                body = await _read_multipart(request)
+            else:
+                raw = await request.read()
+                if request.content_type == "application/json" and raw:
+                    body = json.loads(raw)
         recorded = RecordedRequest(request.method, path, dict(request.query), body)
         self.requests.append(recorded)
+        await self._tick()  # polls whose time ran out end before the request is served
         response = await self._serve(request, path, body)
         recorded.status = response.status
         return response
@@ -448,6 +695,8 @@ class FakeDiscord:
             ("POST", r"/channels/(\d+)/messages", self._post_message),
             ("PATCH", r"/channels/(\d+)/messages/(\d+)", self._patch_message),
             ("DELETE", r"/channels/(\d+)/messages/(\d+)", self._delete_message),
+            ("GET", r"/channels/(\d+)/polls/(\d+)/answers/(\d+)", self._poll_voters),
+            ("POST", r"/channels/(\d+)/polls/(\d+)/expire", self._expire_poll),
             ("POST", r"/channels/(\d+)/webhooks", self._create_webhook),
             ("GET", r"/channels/(\d+)/webhooks", self._channel_webhooks),
             ("GET", r"/webhooks/(\d+)", self._get_webhook),
@@ -510,7 +759,7 @@ class FakeDiscord:
         chosen = [m for m in messages if (not before or int(m["id"]) < int(before))
                   and (not after or int(m["id"]) > int(after))]
         chosen = chosen[:limit] if after else chosen[-limit:]
-        return [_public(m) for m in reversed(chosen)]  # Discord answers newest first
+        return [self._render(m) for m in reversed(chosen)]  # Discord answers newest first
 
     def _find_message(self, channel_id: str, message_id: str) -> dict:
         self._channel(channel_id)
@@ -520,24 +769,44 @@ class FakeDiscord:
         raise unknown("message")
 
     async def _get_message(self, request, body, channel_id, message_id):
-        return _public(self._find_message(channel_id, message_id))
+        return self._render(self._find_message(channel_id, message_id))
 
     def _store_message(self, channel_id: int, author: dict, body: dict, **extra: Any) -> dict:
         message = {
             "id": str(self.snowflake()), "channel_id": str(channel_id), "guild_id": str(self.guild_id),
             "author": author, "content": body.get("content") or "", "embeds": body.get("embeds") or [],
-            "timestamp": datetime.now(UTC).isoformat(), "edited_timestamp": None, "tts": False,
+            "timestamp": self._iso(), "edited_timestamp": None, "tts": False,
             "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [], "pinned": False,
             "type": 0, "flags": body.get("flags") or 0, "components": body.get("components") or [], **extra,
         }
+        if body.get("_files"):
+            message["attachments"] = self._attachments(channel_id, body)
+            message["_files"] = [f["data"] for f in body["_files"]]
         if body.get("poll"):
-            poll = body["poll"]
-            message["poll"] = {"question": poll["question"], "answers": [
-                {"answer_id": i + 1, **a} for i, a in enumerate(poll["answers"])],
-                "expiry": datetime.now(UTC).isoformat(), "allow_multiselect": bool(poll.get("allow_multiselect")),
-                "layout_type": 1, "results": {"is_finalized": False, "answer_counts": []}}
+            self._start_poll(message, body["poll"])
         self.messages[channel_id].append(message)
         return message
+
+    def _attachments(self, channel_id: int, body: dict) -> list[dict]:
+        """Uploaded files (multipart ``files[n]``) as Discord stores them, named by the ``attachments`` entry with
+        the same id when there is one; the content type follows the file name, as Discord's does."""
+        named = {str(a.get("id")): a for a in body.get("attachments") or [] if isinstance(a, dict)}
+        out = []
+        for upload in body["_files"]:
+            meta = named.get(str(upload["index"]), {})
+            filename = meta.get("filename") or upload["filename"] or "unknown"
+            attachment_id = self.snowflake()
+            url = f"https://cdn.discordapp.com/attachments/{channel_id}/{attachment_id}/{filename}"
+            attachment = {"id": str(attachment_id), "filename": filename, "size": len(upload["data"]), "url": url,
+                          "proxy_url": url.replace("cdn.discordapp.com", "media.discordapp.net"),
+                          "content_type": mimetypes.guess_type(filename)[0] or upload["content_type"]
+                          or "application/octet-stream"}
+            if meta.get("description"):
+                attachment["description"] = meta["description"]
+            if upload["data"][:8] == b"\x89PNG\r\n\x1a\n" and len(upload["data"]) >= 24:
+                attachment["width"], attachment["height"] = struct.unpack(">II", upload["data"][16:24])
+            out.append(attachment)
+        return out
 
     async def _post_message(self, request, body, channel_id):
         self._channel(channel_id)
@@ -546,25 +815,65 @@ class FakeDiscord:
             self._require(int(channel_id), "embed_links")
         if body.get("poll"):
             self._require(int(channel_id), "send_polls")
+        if body.get("_files"):
+            self._require(int(channel_id), "attach_files")
         check_message(body)
         self._check_refused_content(body)
         message = self._store_message(int(channel_id), self.bot_user, body)
         await self.dispatch("MESSAGE_CREATE", message)
-        return _public(message)
+        return self._render(message)
 
     async def _patch_message(self, request, body, channel_id, message_id):
         message = self._find_message(channel_id, message_id)
-        check_message({**_public(message), **body})
+        _refuse_poll_edit(message)
+        check_message({**self._render(message), **body})
         message.update({k: v for k, v in body.items() if k in ("content", "embeds", "components", "flags")})
-        message["edited_timestamp"] = datetime.now(UTC).isoformat()
+        message["edited_timestamp"] = self._iso()
         message.setdefault("_edits", []).append(body)
-        await self.dispatch("MESSAGE_UPDATE", _public(message))
-        return _public(message)
+        await self.dispatch("MESSAGE_UPDATE", self._render(message))
+        return self._render(message)
 
     async def _delete_message(self, request, body, channel_id, message_id):
         message = self._find_message(channel_id, message_id)
         self.messages[int(channel_id)].remove(message)
+        self.polls.pop(int(message_id), None)
         return None
+
+    async def _poll_voters(self, request, body, channel_id, message_id, answer_id):
+        """Get Answer Voters: users by id ascending, those with an id above ``after``, ``limit`` 1-100 (25)."""
+        self._find_message(channel_id, message_id)
+        state = self.polls.get(int(message_id))
+        if state is None:
+            raise unknown("message")
+        errors = FormErrors()
+        limit, after = request.query.get("limit", "25"), request.query.get("after", "0")
+        if not limit.lstrip("-").isdigit():
+            errors.add("limit", "NUMBER_TYPE_COERCE", f'Value "{limit}" is not int.')
+        elif not 1 <= int(limit) <= 100:
+            errors.add("limit", "NUMBER_TYPE_MAX" if int(limit) > 100 else "NUMBER_TYPE_MIN",
+                       "int value should be less than or equal to 100." if int(limit) > 100
+                       else "int value should be greater than or equal to 1.")
+        if not after.isdigit():
+            errors.add("after", "NUMBER_TYPE_COERCE", f'Value "{after}" is not snowflake.')
+        if int(answer_id) not in state.answer_ids:
+            errors.add("answer_id", "POLL_ANSWER_INVALID", "Invalid poll answer")
+        errors.raise_if_any()
+        voters = state.votes.get(int(answer_id), {})
+        chosen = sorted(uid for uid in voters if uid > int(after))[:int(limit)]
+        return {"users": [copy.deepcopy(voters[uid]) for uid in chosen]}
+
+    async def _expire_poll(self, request, body, channel_id, message_id):
+        """End Poll: only the poll's author may (a webhook's poll is the webhook's, not the bot's)."""
+        message = self._find_message(channel_id, message_id)
+        state = self.polls.get(int(message_id))
+        if state is None:
+            raise DiscordError(400, 520006, "Cannot expire a non-poll message")
+        if message["author"]["id"] != self.bot_user["id"] or message.get("webhook_id"):
+            raise missing_permissions()
+        if state.ended_at is not None:
+            raise poll_expired()
+        await self._end_poll(state, self.now())
+        return self._render(message)
 
     async def _create_webhook(self, request, body, channel_id):
         self._channel(channel_id)
@@ -597,6 +906,10 @@ class FakeDiscord:
         channel_id = int(webhook["channel_id"])
         if channel_id not in self.channels:
             raise unknown("channel")
+        if body.get("poll"):
+            self._require(channel_id, "send_polls")
+        if body.get("_files"):
+            self._require(channel_id, "attach_files")
         if "username" in body:
             check_webhook_name(body["username"], "username")
             if body["username"] in self.refused_names:
@@ -608,8 +921,8 @@ class FakeDiscord:
                   "discriminator": "0000", "bot": True, "global_name": None}
         message = self._store_message(channel_id, author, body, webhook_id=webhook_id,
                                       _avatar_url=body.get("avatar_url"))
-        await self.dispatch("MESSAGE_CREATE", _public(message))
-        return _public(message) if request.query.get("wait") in ("true", "1", "True") else None
+        await self.dispatch("MESSAGE_CREATE", self._render(message))
+        return self._render(message) if request.query.get("wait") in ("true", "1", "True") else None
 
     async def _interaction_callback(self, request, body, interaction_id, token):
         record = self.interactions.get(int(interaction_id))
@@ -620,6 +933,8 @@ class FakeDiscord:
         record.callbacks.append(body)
         record.answered_at = time.monotonic()
         kind, data = body.get("type"), body.get("data") or {}
+        if body.get("_files"):
+            data = {**data, "_files": body["_files"]}  # multipart: the uploads belong to the response message
         response: dict[str, Any] = {"interaction": {"id": interaction_id, "type": 2,
                                                     "response_message_loading": kind == 5,
                                                     "response_message_ephemeral": bool((data.get("flags") or 0)
@@ -628,7 +943,7 @@ class FakeDiscord:
             check_message(data)
             message = self._interaction_message(record, data)
             response["interaction"]["response_message_id"] = message["id"]
-            response["resource"] = {"type": 4, "message": _public(message)}
+            response["resource"] = {"type": 4, "message": self._render(message)}
         elif kind == 8:
             response["resource"] = {"type": 8}
         record.answered.set()
@@ -638,7 +953,7 @@ class FakeDiscord:
         if (data.get("flags") or 0) & EPHEMERAL:
             message = {"id": str(self.snowflake()), "channel_id": str(record.channel_id), "author": self.bot_user,
                        "content": data.get("content") or "", "embeds": data.get("embeds") or [],
-                       "flags": EPHEMERAL, "timestamp": datetime.now(UTC).isoformat(), "edited_timestamp": None,
+                       "flags": EPHEMERAL, "timestamp": self._iso(), "edited_timestamp": None,
                        "attachments": [], "mentions": [], "mention_roles": [], "pinned": False, "tts": False,
                        "mention_everyone": False, "type": 20, "components": data.get("components") or []}
         else:
@@ -652,7 +967,7 @@ class FakeDiscord:
         check_message(body)
         record.followups.append(body)
         record.answered.set()
-        return _public(self._interaction_message(record, body))
+        return self._render(self._interaction_message(record, body))
 
     async def _edit_webhook_message(self, request, body, webhook_id, token, message_id):
         if int(webhook_id) == self.application_id:
@@ -663,27 +978,55 @@ class FakeDiscord:
             record.answered.set()
             return {"id": str(self.snowflake()), "channel_id": str(record.channel_id), "author": self.bot_user,
                     "content": body.get("content") or "", "embeds": body.get("embeds") or [], "attachments": [],
-                    "timestamp": datetime.now(UTC).isoformat(), "edited_timestamp": None, "flags": 0,
+                    "timestamp": self._iso(), "edited_timestamp": None, "flags": 0,
                     "mentions": [], "mention_roles": [], "pinned": False, "tts": False, "mention_everyone": False,
                     "type": 20, "components": body.get("components") or []}
         webhook = self.webhooks.get(int(webhook_id))
         if webhook is None or webhook["token"] != token:
             raise unknown("webhook")
         message = self._find_message(webhook["channel_id"], message_id)
-        check_message({**_public(message), **body})
+        _refuse_poll_edit(message)
+        check_message({**self._render(message), **body})
         message.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
         message.setdefault("_edits", []).append(body)
-        return _public(message)
+        return self._render(message)
 
     async def _get_webhook_message(self, request, body, webhook_id, token, message_id):
         webhook = self.webhooks.get(int(webhook_id))
         if webhook is None or webhook["token"] != token:
             raise unknown("webhook")
-        return _public(self._find_message(webhook["channel_id"], message_id))
+        return self._render(self._find_message(webhook["channel_id"], message_id))
 
 
 def _public(message: dict) -> dict:
     return {k: v for k, v in message.items() if not k.startswith("_")}
+
+
+def _refuse_poll_edit(message: dict) -> None:
+    """"After creation, the poll message cannot be edited" (.../resources/poll#poll-endpoints)."""
+    if message.get("poll"):
+        raise DiscordError(400, 520003, "Cannot edit a poll message")
+
+
+async def _read_multipart(request: web.Request) -> dict:
+    """A multipart body as Discord reads it: ``payload_json`` holds the JSON params, ``files[n]`` the uploads.
+    Recorded (and passed to the handlers) as that JSON plus ``_multipart`` and ``_files``."""
+    body: dict[str, Any] = {}
+    files: list[dict[str, Any]] = []
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            continue
+        data = await part.read(decode=False)
+        match = re.fullmatch(r"files\[(\d+)\]", part.name or "")
+        if match:
+            files.append({"index": int(match[1]), "filename": part.filename, "data": bytes(data),
+                          "content_type": part.headers.get("Content-Type")})
+        elif part.name == "payload_json":
+            body.update(json.loads(data))
+        elif part.name:
+            body[part.name] = data.decode()
+    return {**body, "_multipart": True, "_files": files}
 
 
 def _json(data: Any, status: int, headers: dict[str, str] | None = None) -> web.Response:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+
+import discord
 import pytest
 import simcord
 
@@ -40,3 +43,34 @@ async def test_bot_sends_a_message_and_a_webhook_posts_under_another_name(world)
     await webhook.send("I was there.", username="Gus 'the Rook' Malone", avatar_url=avatar_url("Gus"), wait=True)
     shown = [(m.author.display_name, m.content, m.webhook_id is not None) for m in world.messages()]
     assert shown == [(bot.user.display_name, "Replay starting", False), ("Gus 'the Rook' Malone", "I was there.", True)]
+
+
+# -- where SimCord 3.2.1 differs from Discord: these pin the gaps, so the bot's tests for them use the stand-in --
+
+
+async def test_simcord_ignores_after_when_paging_poll_voters(world):
+    """Discord pages an answer's voters by `after`; SimCord returns the first page again. Voter paging is
+    therefore proven against the stand-in (tests/test_polls_standin.py)."""
+    channel = world.env.bot.get_channel(world.text.id)
+    poll = discord.Poll(question="Q?", duration=datetime.timedelta(hours=1))
+    poll.add_answer(text="A")
+    poll.add_answer(text="B")
+    message = await channel.send(poll=poll)
+    voters = [world.guild.add_member(world.env.create_user(f"v{i}")) for i in range(3)]
+    for voter in voters:
+        await voter.vote(message, answer=1)
+    http = world.env.bot.http
+    first = await http.get_poll_answer_voters(channel.id, message.id, 1, limit=2)
+    second = await http.get_poll_answer_voters(channel.id, message.id, 1, limit=2,
+                                               after=int(first["users"][-1]["id"]))
+    assert [u["id"] for u in second["users"]] == [u["id"] for u in first["users"]], "SimCord fixed `after`?"
+
+
+async def test_simcord_does_not_check_poll_limits(world):
+    """Discord refuses a question over 300 characters (400 50035); SimCord accepts it. The bot shortens its polls
+    itself, and the stand-in enforces the limits (tests/harness/test_standin_polls.py)."""
+    channel = world.env.bot.get_channel(world.text.id)
+    poll = discord.Poll(question="Q" * 301, duration=datetime.timedelta(hours=1))
+    poll.add_answer(text="A" * 56)
+    message = await channel.send(poll=poll)
+    assert len(message.poll.question) == 301, "SimCord now enforces poll limits?"

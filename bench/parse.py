@@ -1,0 +1,122 @@
+"""Parser benchmark: µs per comment for synthetic thread files of 10k, 100k and 200k comments.
+
+    python bench/parse.py [--sizes 10000,100000,200000] [--runs 3]
+
+Three shapes, each the worst case of one part of reply inference:
+
+* ordinary: short comments (2-6 words) by 2,000 commenters, a fifth of them unverified with a header naming a
+  parent and a date;
+* mention-heavy: every comment starts with ``@NAME`` of one of thousands of distinct earlier commenters;
+* quote-chain: every comment repeats the previous comment's own words as a quote, then adds a sentence.
+
+All files stay under the 20 MB limit on thread files (200k quote-chain comments: about 19 MB).
+
+Each file is generated in memory and parsed with ``parse_thread`` ``--runs`` times; the table shows the median
+and the range (min-max) of µs of CPU time per comment (CPU time, so that other processes on the machine do not
+blur the figures), and for each shape the largest median over the smallest: a parser
+linear in the file's size keeps it flat (within 1.5x) across sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.core.parser import parse_thread
+
+WORDS = """the of and to in is that for it as was with be by on not he this are or his from at which but have an
+they you were her she there would their we him been has when who will more no if out so said what up its about into
+than them can only other new some could time these two may then do first any my now such like our over man me even
+most made after also did many before must through back years where much your way well down should because each just
+those people how too little state good very make world still own see men work long get here between both life being
+under never day same another know while last might us great old year off come since against go came right used take
+three russia europe market council harbour storm keeper coffee postcard vote lease depot weather""".split()
+HEAD = "A Title for the Benchmark\n\nBy A. Reporter\n\nThe article's only paragraph, long enough to be one.\n"
+
+
+def _words(rng: random.Random, low: int, high: int) -> str:
+    return " ".join(rng.choices(WORDS, k=rng.randint(low, high)))
+
+
+def ordinary(n: int, seed: int = 1) -> str:
+    rng = random.Random(seed)
+    authors = [f"{rng.choice(WORDS).title()} {rng.choice(WORDS)}{i}" for i in range(2000)]
+    out = [HEAD]
+    for _ in range(n):
+        author = rng.choice(authors)
+        out.append(f"\n{author}'s picture\n")
+        if rng.random() < 0.2:
+            out.append(f"{author} (not verified) {rng.choice(authors)} Feb {rng.randint(1, 28)}, 2017 "
+                       f"{rng.randint(1, 12)}:{rng.randint(0, 59):02d} PM\n")
+        out.append(f"\n{_words(rng, 2, 6).capitalize()}.\n")
+    return "".join(out)
+
+
+def mention_heavy(n: int, seed: int = 2) -> str:
+    rng = random.Random(seed)
+    out = [HEAD]
+    for i in range(n):
+        mention = f"@user {rng.randrange(i)} " if i else ""
+        out.append(f"\nuser {i}'s picture\n\n{mention}{_words(rng, 2, 4)}\n")
+    return "".join(out)
+
+
+def quote_chain(n: int, seed: int = 3) -> str:
+    rng = random.Random(seed)
+    out = [HEAD]
+    previous = ""
+    for i in range(n):
+        own = f"{_words(rng, 3, 6).capitalize()} number {i}."
+        quote = f"\n{previous}\n" if previous else ""
+        out.append(f"\nposter{i % 500}'s picture\n{quote}\n{own}\n")
+        previous = own
+    return "".join(out)
+
+
+SHAPES = {"ordinary": ordinary, "mention-heavy": mention_heavy, "quote-chain": quote_chain}
+
+
+def measure(text: str, comments: int, runs: int) -> list[float]:
+    per_comment = []
+    for _ in range(runs):
+        gc.collect()
+        start = time.process_time()
+        thread = parse_thread(text)
+        elapsed = time.process_time() - start
+        assert len(thread.comments) == comments, (len(thread.comments), comments)
+        del thread
+        per_comment.append(elapsed / comments * 1e6)
+    return per_comment
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000,200000")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(f"{'shape':<14} {'comments':>9} {'MB':>6} {'µs/comment median':>18} {'range':>15}")
+    flat = True
+    for name, make in SHAPES.items():
+        medians = []
+        for n in sizes:
+            text = make(n)
+            figures = measure(text, n, args.runs)
+            medians.append(statistics.median(figures))
+            print(f"{name:<14} {n:>9,} {len(text.encode()) / 1e6:>6.1f} {medians[-1]:>18.1f} "
+                  f"{min(figures):>7.1f}-{max(figures):<7.1f}", flush=True)
+        ratio = max(medians) / min(medians)
+        flat = flat and ratio <= 1.5
+        print(f"{name:<14} largest/smallest median: {ratio:.2f}x {'(flat)' if ratio <= 1.5 else '(NOT flat)'}")
+    print("flat across sizes (within 1.5x)" if flat else "NOT flat across sizes")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""Bar charts of poll results as PNG bytes. matplotlib is imported on first use (it takes a while), with the
+Agg backend (no display); the runtime renders in an executor so the event loop never waits on it."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+
+from bot.core.polls import PollResults
+
+
+def results_chart(question: str, results: PollResults) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure  # a Figure of its own: no global pyplot state, safe in threads
+
+    labels = [textwrap.shorten(a, 40, placeholder="…") for a in results.answers]
+    height = 1.2 + 0.45 * len(labels)
+    figure = Figure(figsize=(7, height), dpi=100)
+    axes = figure.subplots()
+    positions = range(len(labels))[::-1]
+    bars = axes.barh(list(positions), results.counts, color="#5865F2")
+    axes.set_yticks(list(positions), labels)
+    axes.bar_label(bars, labels=[str(c) for c in results.counts], padding=3)
+    axes.set_xlim(0, max([*results.counts, 1]) * 1.15)
+    axes.set_title(textwrap.shorten(question, 70, placeholder="…"), loc="left", fontsize=11)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.xaxis.set_visible(False)
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()

@@ -1,0 +1,282 @@
+"""Finding threads and comments: search takes what people type (never a syntax error, in the store, the CLI and
+Discord), substrings of CJK text, caseless and accent-less titles, and /thread list, info and search fitted to
+Discord's limits from SQL summaries."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import unicodedata
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.cli import main
+from bot.core import limits
+from bot.core.model import Block, Comment, Thread
+from bot.core.parser import load_thread_file
+from bot.importer import import_loaded
+from db.folding import SUBSTRING_GLOB, fold, needs_substring
+from db.migrate import available
+from db.search import SearchSyntaxError, parse_query
+from db.store import Store
+from tests.conftest import DEMO_SEEDS
+
+TYPED = ["it's", '"', "AND", "NEAR(", "-Putin", "*", "OR", "NOT strudel", "strudel*", "author:x", "(", ")", "^",
+         'the "night market', "a:b:c", "+", "{x}", "col : strudel", '""', "NEAR(a b, 3)", "\x00", "\\", "'", "@"]
+
+
+async def seeded(store: Store) -> Store:
+    for path in DEMO_SEEDS:
+        await import_loaded(store, load_thread_file(path))
+    return store
+
+
+def thread(title: str, *texts: str, authors: tuple[str, ...] = ("Ann",)) -> Thread:
+    comments = tuple(Comment(i + 1, authors[i % len(authors)], True, None, None, None, None, (Block(text),))
+                     for i, text in enumerate(texts))
+    return Thread(title, None, ("The article.",), comments)
+
+
+async def add(store: Store, key: str, value: Thread):
+    return await store.import_thread(value, source_key=key, sha256=key, source_path=key, slug=key)
+
+
+# -- what people type --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", TYPED)
+async def test_what_people_type_is_never_a_syntax_error(store, query):
+    await seeded(store)
+    results = await store.search_comments(query)
+    assert results.total >= len(results.hits)
+
+
+async def test_words_are_words_and_quoted_phrases_are_phrases(store):
+    await add(store, "a", thread("Market day", "the night market opens", "market at night, it's late"))
+    assert (await store.search_comments("night market")).total == 2  # both words, any order
+    assert [h.number for h in (await store.search_comments('"night market"')).hits] == [1]  # the phrase
+    assert [h.number for h in (await store.search_comments("it's")).hits] == [2]
+    assert (await store.search_comments("AND")).total == 0  # a word, not an operator
+    assert (await store.search_comments("mark*")).total == 2  # a trailing star is a prefix
+    assert (await store.search_comments("*")).total == 0 and parse_query("* - \" ( )") == []
+
+
+async def test_advanced_mode_is_fts5_and_its_errors_are_one_exception(store):
+    await seeded(store)
+    assert (await store.search_comments("strudel OR lighthouse", advanced=True)).total >= 2
+    for bad in ('"', "NEAR(", "AND", "strudel AND"):
+        with pytest.raises(SearchSyntaxError):
+            await store.search_comments(bad, advanced=True)
+
+
+@given(query=st.text(max_size=60))
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_text_is_a_search_that_answers(query):
+    async def run():
+        with tempfile.TemporaryDirectory() as tmp:
+            async with Store.opened(Path(tmp) / "db.sqlite3") as store:
+                await add(store, "a", thread("T", "Grüße aus 北京大学 — it's 10:30, \"ok\" (really) AND more"))
+                results = await store.search_comments(query)
+                assert 0 <= len(results.hits) <= results.total
+                for hit in results.hits:
+                    assert "\n" not in hit.text and "**" not in hit.text
+
+    asyncio.run(run())
+
+
+async def test_cjk_text_is_found_by_any_substring(store):
+    await add(store, "zh", thread("中文", "我们在北京大学学习", "东京は晴れです", "서울에서 만나요", "ภาษาไทยง่าย"))
+    await add(store, "en", thread("English", "no cjk here at all"))
+    for query, numbers in [("北京", [1]), ("北京大学", [1]), ("学学", [1]), ("京", [1, 2]), ("晴れ", [2]),
+                           ("서울", [3]), ("울에서", [3]), ("ไทย", [4]), ("北京 大学", [1]), ('"大学学习"', [1]),
+                           ("北京 here", []), ("上海", [])]:
+        results = await store.search_comments(query)
+        assert sorted(h.number for h in results.hits) == numbers, query
+        for hit in results.hits:
+            assert any(highlighted for _, highlighted in hit.snippet), query
+
+
+def test_the_trigger_and_python_agree_on_which_text_needs_substrings():
+    assert SUBSTRING_GLOB in next(m.sql for m in available() if m.version == 4)
+    assert needs_substring("北京") and needs_substring("ひらがな") and not needs_substring("Café Zürich")
+
+
+async def test_search_covers_current_revisions_only(store):
+    await add(store, "a", thread("T", "old wording"))
+    await store.import_thread(thread("T", "new wording"), source_key="a", sha256="b", source_path="a")
+    assert [h.text for h in (await store.search_comments("wording")).hits] == ["new wording"]
+
+
+# -- titles ------------------------------------------------------------------------------------------------
+
+
+async def test_titles_match_without_case_or_accents(store):
+    titles = ["L'ÉTÉ À PARIS", "Die Straße am Fluss", "Café Zürich", "ﬁnancial news", "ＦＵＬＬ width"]
+    for i, title in enumerate(titles):
+        await add(store, str(i), thread(title))
+    street = "Die Straße am Fluss"
+    for query, expected in [("été", "L'ÉTÉ À PARIS"), ("ete paris", "L'ÉTÉ À PARIS"), ("strasse", street),
+                            ("STRASSE", street), ("straße", street),
+                            ("cafe", "Café Zürich"), ("CAFÉ zurich", "Café Zürich"), ("financial", "ﬁnancial news"),
+                            ("full", "ＦＵＬＬ width")]:
+        assert [t.title for t in await store.find_threads(query)] == [expected], query
+
+
+WORDS = st.text(st.characters(categories=["Lu", "Ll", "Lt", "Lo"]), min_size=1, max_size=8)
+
+
+@given(words=st.lists(WORDS, min_size=1, max_size=4), pick=st.integers(0, 3), form=st.sampled_from(
+    ["upper", "lower", "casefold", "NFD", "NFKC", "title"]))
+def test_a_title_is_found_by_any_of_its_words_in_any_case_or_normal_form(words, pick, form):
+    title = " ".join(words)
+    word = words[pick % len(words)]
+    typed = getattr(word, form)() if form in ("upper", "lower", "casefold", "title") else (
+        unicodedata.normalize(form, word))
+    if not fold(typed).strip():
+        return
+
+    async def run():
+        with tempfile.TemporaryDirectory() as tmp:
+            async with Store.opened(Path(tmp) / "db.sqlite3") as store:
+                await add(store, "a", thread(title))
+                await add(store, "b", thread("0 1 2"))  # no letters: never matches
+                assert [t.title for t in await store.find_threads(typed)] == [title]
+
+    asyncio.run(run())
+
+
+# -- the CLI -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_db(tmp_path):
+    path = tmp_path / "cli.sqlite3"
+
+    async def fill():
+        async with Store.opened(path) as store:
+            await seeded(store)
+            await add(store, "zh", thread("中文", "我们在北京大学学习"))
+
+    asyncio.run(fill())
+
+    def run(*args: str):
+        return CliRunner().invoke(main, list(args), env={"RETHREAD_DB": str(path), "DISCORD_TOKEN": ""})
+
+    return run
+
+
+@pytest.mark.parametrize("query", TYPED)
+def test_cli_search_takes_what_people_type(cli_db, query):
+    result = cli_db("search", query)
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "fts5" not in result.output and "syntax error" not in result.output
+
+
+def test_cli_search_prints_one_hit_per_line_highlighted_as_styles_not_stars(cli_db):
+    result = cli_db("search", "the", "--limit", "5")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "comments match" in lines[0] and "(showing 5)" in lines[0]
+    assert len(lines) == 6 and all(line.startswith("thread ") for line in lines[1:])
+    assert "**" not in result.stdout
+    assert "北京大学" in cli_db("search", "北京").stdout
+
+
+def test_cli_search_limit_must_be_positive_and_fts_mode_reports_bad_queries_in_one_line(cli_db):
+    for limit in ("0", "-3"):
+        result = cli_db("search", "the", "--limit", limit)
+        assert result.exit_code == 2 and "--limit" in result.stderr
+    assert cli_db("search", "strudel OR lighthouse", "--fts").exit_code == 0
+    bad = cli_db("search", "NEAR(", "--fts")
+    assert bad.exit_code == 1 and isinstance(bad.exception, SystemExit)
+    assert bad.stderr.startswith("error: not a valid FTS5 query") and len(bad.stderr.splitlines()) == 1
+
+
+# -- Discord -----------------------------------------------------------------------------------------------
+
+
+def embed_sizes_fit(embed) -> None:
+    assert len(embed.title or "") <= limits.EMBED_TITLE
+    assert len(embed.description or "") <= limits.EMBED_DESCRIPTION
+    assert len(embed.fields) <= limits.EMBED_FIELDS
+    for field in embed.fields:
+        assert len(field.name) <= limits.EMBED_FIELD_NAME and len(field.value) <= limits.EMBED_FIELD_VALUE
+    assert len(embed.footer.text or "") <= limits.EMBED_FOOTER
+    assert len(embed) <= limits.EMBEDS_TOTAL
+
+
+@given(query=st.text(min_size=1, max_size=200))
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+async def test_thread_search_answers_any_text_within_discords_limits(world, query):
+    result = await world.slash("thread search", query=query)
+    assert result.ephemeral
+    content = result.response.content
+    assert 0 < len(content) <= limits.MESSAGE_CONTENT
+    assert "Something went wrong" not in content
+    assert content.startswith(("No comment matches", "“")) or " match" in content.splitlines()[0]
+
+
+async def test_thread_search_says_how_many_matched_and_bolds_the_matches(world):
+    result = await world.slash("thread search", query="strudel")
+    lines = result.response.content.splitlines()
+    assert lines[0] == "**2** comments match “strudel”"
+    assert len(lines) == 3 and all("**strudel**" in line for line in lines[1:])
+    many = await world.slash("thread search", query="the")
+    content = many.response.content
+    assert len(content) <= limits.MESSAGE_CONTENT and content.splitlines()[-1].startswith("-# showing 10")
+
+
+async def test_thread_search_results_fit_2000_characters_and_show_text_literally(world):
+    store = world.env.bot.store
+    hostile = "**bold** [link](https://evil.example) @everyone <@123> ~~x~~ needle " + "long " * 600
+    await add(store, "h", thread("Hostile", *[hostile] * 12, authors=("x** [a](https://evil.example)",)))
+    result = await world.slash("thread search", query="needle")
+    content = result.response.content
+    assert len(content) <= limits.MESSAGE_CONTENT and content.startswith("**12** comments match")
+    assert "[link](" not in content.replace("\\[link\\](", "") and "@everyone" not in content
+    assert "**needle**" in content
+
+
+async def test_thread_info_reads_summaries_and_fits_a_300_character_title(world, monkeypatch):
+    store = world.env.bot.store
+    title = "Über " + "a very long title " * 20
+    authors = tuple(f"Author {'x' * 150} {i}" for i in range(7))
+    await add(store, "big", thread(title, *[f"comment {i}" for i in range(40)], authors=authors))
+
+    async def no_whole_threads(*args, **kwargs):
+        raise AssertionError("/thread info must not load the whole thread")
+
+    monkeypatch.setattr(store, "load_thread", no_whole_threads)
+    result = await world.slash("thread info", thread="uber very long")
+    embed = result.response.embeds[0]
+    embed_sizes_fit(embed)
+    assert embed.title.startswith("Über a very long title") and embed.title.endswith("…")
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields["Comments"] == "40 (0 replies)" and fields["Commenters"] == "7"
+    assert len(fields["Most active"].splitlines()) == 5
+
+
+async def test_thread_list_reads_one_page_and_fits_4096_characters(world, monkeypatch):
+    store = world.env.bot.store
+    for i in range(40):
+        await add(store, f"t{i}", thread(f"{i} " + "a rather long title with *stars* and [brackets] " * 8))
+    read = []
+    original = store.threads
+
+    async def counted(*args, **kwargs):
+        rows = await original(*args, **kwargs)
+        read.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(store, "threads", counted)
+    first = (await world.slash("thread list")).response.embeds[0]
+    embed_sizes_fit(first)
+    assert first.title == "43 threads" and first.footer.text.startswith("Page 1 of 3")
+    assert read == [20], "only one page of threads is read"
+    last = (await world.slash("thread list", page=3)).response.embeds[0]
+    embed_sizes_fit(last)
+    assert last.description.count("\n") == 2 and last.footer.text.startswith("Page 3 of 3")
