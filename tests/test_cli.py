@@ -179,3 +179,10 @@ def test_a_title_with_rich_markup_lists_as_itself(cli, tmp_path):
     listing = cli("threads")
     assert listing.returncode == 0, listing.stderr
     assert "Closing tag [/] and [bold]not bold[/bold] here" in listing.stdout and "\x1b" not in listing.stdout
+
+
+@pytest.mark.parametrize("pace", ["inf", "nan", "-1", "3601"])
+def test_a_pace_out_of_range_is_a_one_line_error(cli, pace):
+    result = cli("preview", str(DEMO_SEEDS[0]), "--pace", pace)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "Invalid value for '--pace'" in result.stderr

@@ -28,7 +28,7 @@ def test_the_unit_matches_the_bots_exit_codes_and_shutdown_bound():
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed here")
 def test_systemd_accepts_the_unit(tmp_path):
     """`systemd-analyze verify` on the unit, its paths pointed at this checkout (it checks that they exist)."""
-    (ROOT / "data").mkdir(exist_ok=True)
+    (ROOT / "data").mkdir(mode=0o700, exist_ok=True)  # as the bot makes it: the database holds tokens
     if not (ROOT / ".venv" / "bin" / "rethread").exists():
         pytest.skip("the unit starts .venv/bin/rethread, which `make` installs")
     unit = tmp_path / "rethread.service"

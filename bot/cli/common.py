@@ -34,6 +34,21 @@ LOCK_WAIT_VARIABLE = "RETHREAD_DB_LOCK_WAIT"  # seconds a command waits for a da
 DEFAULT_LOCK_WAIT = 60.0
 
 
+class Seconds(click.FloatRange):
+    """Seconds between comments: 0 to 3600, and a real number (not nan, which every comparison lets through)."""
+
+    name = "seconds"
+
+    def __init__(self) -> None:
+        super().__init__(0, 3600)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if seconds != seconds:  # nan
+            self.fail(f"{value!r} is not a number of seconds.", param, ctx)
+        return seconds
+
+
 class CliError(click.ClickException):
     """A problem the user can fix: printed as one line, exit status 1, never a traceback."""
 

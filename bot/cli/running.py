@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import CliError, ConfigurationError, err, load_settings, opened_store, out, run_async
+from bot.cli.common import CliError, ConfigurationError, Seconds, err, load_settings, opened_store, out, run_async
 from bot.cli.terminal import plain, preview_thread
 from bot.core.model import Thread
 from bot.importer import import_paths
@@ -24,7 +24,8 @@ CONNECT_HINT = (
 @click.option("--seeds", type=click.Path(path_type=Path), default=Path("seeds"), show_default=True,
               help="Folder of thread files imported before starting.")
 @click.option("--terminal", is_flag=True, help="Without DISCORD_TOKEN: replay in the terminal instead of the sandbox.")
-@click.option("--pace", type=float, default=0.3, show_default=True, help="Seconds between comments (--terminal).")
+@click.option("--pace", type=Seconds(), default=0.3, show_default=True,
+              help="Seconds between comments (--terminal).")
 @click.option("--port", type=int, default=None, help="Sandbox port on 127.0.0.1 (default: any free one).")
 @run_async
 async def run(seeds: Path, terminal: bool, pace: float, port: int | None) -> None:

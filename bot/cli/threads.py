@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from rich.text import Text
 
-from bot.cli.common import CliError, err, load_settings, opened_store, out, run_async, stored_thread
+from bot.cli.common import CliError, Seconds, err, load_settings, opened_store, out, run_async, stored_thread
 from bot.cli.terminal import clean, line_text, plain, preview_thread, reply_tree
 from bot.core.export import export_thread
 from bot.core.model import Thread
@@ -165,7 +165,8 @@ def _matched(results: SearchResults) -> Text:
 
 @click.command()
 @click.argument("source")
-@click.option("--pace", type=float, default=0.0, show_default=True, help="Seconds between comments.")
+@click.option("--pace", type=Seconds(), default=0.0, show_default=True,
+              help="Seconds between comments (0 to 3600).")
 @run_async
 async def preview(source: str, pace: float) -> None:
     """Replay a thread in the terminal exactly as the bot posts it. SOURCE is a file or a stored thread ID."""
