@@ -29,7 +29,7 @@ from bot.core.text import shorten
 from bot.runtime.app import RethreadBot
 from bot.runtime.errors import UserError
 from bot.runtime.options import CHOICE_NAME_LIMIT, ThreadArg
-from bot.runtime.permissions import ensure_may_run_replays, missing
+from bot.runtime.permissions import ensure_may_run_replays
 from bot.runtime.replayer import jump_url
 from bot.runtime.targets import checked_target
 from db.polls import StoredPoll
@@ -38,6 +38,7 @@ from db.store import ThreadSummary
 log = logging.getLogger("rethread.polls")
 
 POLL_NEEDS = ("view_channel", "send_messages", "send_polls")
+POLL_ALREADY_ENDED = 520001
 Hours = app_commands.Range[int, MIN_HOURS, MAX_HOURS]
 
 
@@ -160,6 +161,11 @@ class PollCog(commands.GroupCog, group_name="poll", group_description="Vote on a
             await self.bot.polls.end(stored)
         except discord.NotFound:
             raise UserError(f"Poll #{stored.id}'s message was deleted.") from None
+        except discord.HTTPException as exc:
+            if exc.code != POLL_ALREADY_ENDED:
+                raise
+            self.bot.polls.watch()
+            raise UserError(f"Poll #{stored.id} has already ended; its results are being collected.") from None
         await interaction.followup.send(f"Poll #{stored.id} ended. See the results with `/poll results`.",
                                         ephemeral=True)
 
@@ -171,17 +177,16 @@ class PollCog(commands.GroupCog, group_name="poll", group_description="Vote on a
         stored = await self._poll(interaction, poll)
         results = await self.bot.polls.results(stored)
         text = results_text(stored.question, results)
-        channel = interaction.channel
-        can_attach = isinstance(channel, discord.abc.GuildChannel) and interaction.guild is not None and not (
-            missing(channel.permissions_for(interaction.guild.me), ("attach_files",)))
-        if not can_attach:
+        # For everyone only where the member could post themselves; otherwise for them alone.
+        private = not interaction.permissions.send_messages
+        if not interaction.app_permissions.attach_files:
             await interaction.response.send_message(text + "\n-# (no chart: I need Attach Files here)",
-                                                    allowed_mentions=discord.AllowedMentions.none())
+                                                    ephemeral=private, allowed_mentions=discord.AllowedMentions.none())
             return
-        await interaction.response.defer(thinking=True)
+        await interaction.response.defer(thinking=True, ephemeral=private)
         png = await asyncio.get_running_loop().run_in_executor(None, results_chart, stored.question, results)
         await interaction.followup.send(text, file=discord.File(io.BytesIO(png), f"poll-{stored.id}.png"),
-                                        allowed_mentions=discord.AllowedMentions.none())
+                                        ephemeral=private, allowed_mentions=discord.AllowedMentions.none())
 
     @app_commands.command(name="list", description="List this server's polls")
     @app_commands.describe(thread="Only the polls about this thread")

@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.pacing import Pace, parse_pace
+from bot.core.pacing import Pace, stored_pace
 from bot.core.replays import Replay, ReplayAction
 from bot.core.status import status_text
 from bot.core.text import shorten, title_in_text
@@ -48,7 +48,7 @@ class ReplayButton(discord.ui.DynamicItem[discord.ui.Button], template=BUTTON_ID
             await interaction.response.send_message(replay_runner_refusal(settings), ephemeral=True)
             return
         replay = await bot.store.replays.get(self.replay_id)
-        if replay is None or not replay.live:
+        if replay is None or not replay.live or replay.guild_id != interaction.guild_id:
             await interaction.response.send_message("This replay has already ended.", ephemeral=True)
             return
         await interaction.response.defer()  # the status message itself shows the result
@@ -98,7 +98,7 @@ class ReplayCog(commands.GroupCog, group_name="replay", group_description="Repla
                     from_comment: app_commands.Range[int, 1] | None = None) -> None:
         settings = await self._runner_settings(interaction)
         store = self.bot.store
-        chosen_pace: Pace = pace or parse_pace(settings.default_pace)
+        chosen_pace: Pace = pace or stored_pace(settings.default_pace)
         if thread.comments == 0:
             raise UserError("That thread has no comments to replay.")
         first = from_comment or 1
@@ -171,7 +171,7 @@ class ReplayCog(commands.GroupCog, group_name="replay", group_description="Repla
                      channel: discord.TextChannel | None = None) -> None:
         replay = await self._live(interaction, channel)
         title = await self.bot.store.revision_title(replay.revision_id) or "?"
-        await interaction.response.send_message(status_text(replay, title, parse_pace(replay.pace)), ephemeral=True)
+        await interaction.response.send_message(status_text(replay, title, stored_pace(replay.pace)), ephemeral=True)
 
 
 async def setup(bot: RethreadBot) -> None:

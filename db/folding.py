@@ -39,7 +39,7 @@ SUBSTRING_SCRIPTS: tuple[tuple[int, int], ...] = (
 )
 
 _CLASS = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in SUBSTRING_SCRIPTS)
-SUBSTRING_GLOB = f"*[{_CLASS}]*"  # the same test in SQL (migration 0004's trigger): keep the two in step
+SUBSTRING_GLOB = f"*[{_CLASS}]*"  # the same test in SQL (migration 0004 and the store's inserts): keep in step
 _SUBSTRING_RE = re.compile(f"[{_CLASS}]")
 
 

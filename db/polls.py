@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,8 +51,11 @@ def poll_from_row(row: sqlite3.Row) -> StoredPoll:
 class PollStore:
     """Every write waits while another process holds the write lock (:mod:`db.busy`)."""
 
-    def __init__(self, conn: aiosqlite.Connection, policy: LockPolicy = DEFAULT_POLICY):
+    def __init__(self, conn: aiosqlite.Connection,
+                 transaction: Callable[[], AbstractAsyncContextManager[aiosqlite.Connection]],
+                 policy: LockPolicy = DEFAULT_POLICY):
         self.conn = conn
+        self.transaction = transaction  # for writes of several statements, all or nothing
         self.policy = policy
 
     async def _write(self, sql: str, params: tuple = ()) -> aiosqlite.Cursor:
@@ -107,12 +112,10 @@ class PollStore:
 
     async def replace_voters(self, poll_id: int, answer_id: int, user_ids: list[int]) -> None:
         """Make the stored voters of one answer exactly ``user_ids`` (reconciling votes cast while offline)."""
-        values = ", ".join("(?, ?, ?)" for _ in user_ids)
-        params = tuple(v for user_id in user_ids for v in (poll_id, user_id, answer_id))
-        # One statement, so that it is all or nothing and can be retried as a whole.
-        await self._write("DELETE FROM poll_votes WHERE poll_id = ? AND answer_id = ?", (poll_id, answer_id))
-        if user_ids:
-            await self._write(f"INSERT OR IGNORE INTO poll_votes (poll_id, user_id, answer_id) VALUES {values}", params)
+        async with self.transaction() as conn:  # all or nothing: never an answer left with no voters
+            await conn.execute("DELETE FROM poll_votes WHERE poll_id = ? AND answer_id = ?", (poll_id, answer_id))
+            await conn.executemany("INSERT OR IGNORE INTO poll_votes (poll_id, user_id, answer_id) VALUES (?, ?, ?)",
+                                   [(poll_id, user_id, answer_id) for user_id in user_ids])
 
     async def counts(self, poll: StoredPoll) -> PollResults:
         """Final counts when Discord gave them, else the stored votes counted."""

@@ -271,7 +271,7 @@ class Store:
         self.config = GuildConfig(conn, self.transaction)
         self.replays = ReplayStore(conn, policy)
         self.bot_state = BotState(conn, policy)
-        self.polls = PollStore(conn, policy)
+        self.polls = PollStore(conn, self.transaction, policy)
 
     @classmethod
     async def open(cls, path: str | Path, *, migrate_schema: bool = True, policy: LockPolicy = DEFAULT_POLICY

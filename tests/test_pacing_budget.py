@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.core.budget import BudgetSpec, ChannelBudget
 from bot.core.model import Block, Comment
-from bot.core.pacing import Pace, PaceError, parse_pace
+from bot.core.pacing import Pace, PaceError, parse_pace, stored_pace
 
 
 def comment(number: int, words: int = 10, at: datetime | None = None) -> Comment:
@@ -104,3 +104,11 @@ def test_every_accepted_pace_round_trips(value):
     pace = parse_pace(text)
     assert parse_pace(str(pace)) == pace
     assert "e" not in str(pace).replace("original", "")
+
+
+@pytest.mark.parametrize(("stored", "read"), [
+    ("original:0.5", "original:1"), ("original:99999", "original:10000"), ("99999", "3600"), ("6", "6"),
+    ("whenever", "6"),
+])
+def test_paces_stored_by_older_versions_read_back_within_bounds(stored, read):
+    assert str(stored_pace(stored)) == read

@@ -225,3 +225,17 @@ async def test_a_restart_inside_discords_window_draws_no_429(fast_fake, tmp_path
         proc.kill()
     assert comment_numbers(fast_fake) == list(range(1, 46))
     assert fast_fake.limits.served_429["webhook_channel"] == 0, fast_fake.limits.served_429
+
+
+async def test_a_database_locked_for_30_s_mid_replay_pauses_it_and_loses_nothing(bot, fast_fake):
+    """Another process (a large import) holds the write lock for 30 s while the bot replays: the replay waits,
+    then posts every comment once; it is not marked failed."""
+    from tests.test_storage_faults import hold_write_lock
+
+    await start_replay(fast_fake, "Café Zürich", pace="0.5")
+    await until(lambda: len(replayed(fast_fake)) >= 3, "three comments", proc=bot)
+    holder = await asyncio.to_thread(hold_write_lock, bot.db_path, 30)
+    await asyncio.to_thread(holder.join)
+    await until(lambda: "Finished" in status(fast_fake), "the replay to finish", proc=bot)
+    assert_each_comment_once_in_order(fast_fake, CAFE_NAMES)
+    assert "database is busy" in bot.log() and " failed" not in bot.log().replace(" 0 failed", "")

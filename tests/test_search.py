@@ -15,7 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.cli import main
-from bot.core import limits
 from bot.core.model import Block, Comment, Thread
 from bot.core.parser import load_thread_file
 from bot.importer import import_loaded
@@ -200,13 +199,13 @@ def test_cli_search_limit_must_be_positive_and_fts_mode_reports_bad_queries_in_o
 
 
 def embed_sizes_fit(embed) -> None:
-    assert len(embed.title or "") <= limits.EMBED_TITLE
-    assert len(embed.description or "") <= limits.EMBED_DESCRIPTION
-    assert len(embed.fields) <= limits.EMBED_FIELDS
+    assert len(embed.title or "") <= 256
+    assert len(embed.description or "") <= 4096
+    assert len(embed.fields) <= 25
     for field in embed.fields:
-        assert len(field.name) <= limits.EMBED_FIELD_NAME and len(field.value) <= limits.EMBED_FIELD_VALUE
-    assert len(embed.footer.text or "") <= limits.EMBED_FOOTER
-    assert len(embed) <= limits.EMBEDS_TOTAL
+        assert len(field.name) <= 256 and len(field.value) <= 1024
+    assert len(embed.footer.text or "") <= 2048
+    assert len(embed) <= 6000
 
 
 @given(query=st.text(min_size=1, max_size=200))
@@ -215,7 +214,7 @@ async def test_thread_search_answers_any_text_within_discords_limits(world, quer
     result = await world.slash("thread search", query=query)
     assert result.ephemeral
     content = result.response.content
-    assert 0 < len(content) <= limits.MESSAGE_CONTENT
+    assert 0 < len(content) <= 2000
     assert "Something went wrong" not in content
     assert content.startswith(("No comment matches", "“")) or " match" in content.splitlines()[0]
 
@@ -227,7 +226,7 @@ async def test_thread_search_says_how_many_matched_and_bolds_the_matches(world):
     assert len(lines) == 3 and all("**strudel**" in line for line in lines[1:])
     many = await world.slash("thread search", query="the")
     content = many.response.content
-    assert len(content) <= limits.MESSAGE_CONTENT and content.splitlines()[-1].startswith("-# showing 10")
+    assert len(content) <= 2000 and content.splitlines()[-1].startswith("-# showing 10")
 
 
 async def test_thread_search_results_fit_2000_characters_and_show_text_literally(world):
@@ -236,7 +235,7 @@ async def test_thread_search_results_fit_2000_characters_and_show_text_literally
     await add(store, "h", thread("Hostile", *[hostile] * 12, authors=("x** [a](https://evil.example)",)))
     result = await world.slash("thread search", query="needle")
     content = result.response.content
-    assert len(content) <= limits.MESSAGE_CONTENT and content.startswith("**12** comments match")
+    assert len(content) <= 2000 and content.startswith("**12** comments match")
     assert "[link](" not in content.replace("\\[link\\](", "") and "@everyone" not in content
     assert "**needle**" in content
 

@@ -394,8 +394,10 @@ async def test_a_replay_waits_out_a_held_lock_and_posts_every_comment_once(world
     before = len(world.replayed())
     assert 0 < before < 10
     caplog.set_level(logging.WARNING, logger="rethread.db")
-    holder = hold_write_lock(store.path, 30)  # as long as a large import held it; the old code failed after 5 s
-    for _ in range(200):
+    # Longer than the 5 s busy timeout that was all the old code had; SimCord's clock cannot wait much longer for
+    # the bot to settle (the 30 s hold runs against the bot as a process: test_replay_durability.py).
+    holder = hold_write_lock(store.path, 5.5)
+    for _ in range(40):
         await world.env.advance_time(6)
         await asyncio.sleep(0.2)  # real time passes too: the lock is held in real time
         if not holder.is_alive() and len(world.replayed()) == 10:

@@ -75,9 +75,9 @@ def lock_policy() -> LockPolicy:
     try:
         wait = float(raw) if raw else DEFAULT_LOCK_WAIT
     except ValueError:
-        raise CliError(f"{LOCK_WAIT_VARIABLE} must be a number of seconds, not {raw!r}") from None
+        raise ConfigurationError(f"{LOCK_WAIT_VARIABLE} must be a number of seconds, not {raw!r}") from None
     if not 0 <= wait <= 24 * 3600:
-        raise CliError(f"{LOCK_WAIT_VARIABLE} must be between 0 and 86400 seconds")
+        raise ConfigurationError(f"{LOCK_WAIT_VARIABLE} must be between 0 and 86400 seconds")
     return LockPolicy(busy_timeout_ms=min(DEFAULT_POLICY.busy_timeout_ms, int(wait * 1000)), max_wait=wait)
 
 

@@ -13,6 +13,13 @@ from bot.cli.common import err, load_settings, opened_store, run_async
 COLUMNS = ("poll", "thread", "guild", "kind", "question", "answer_id", "answer", "votes", "final")
 
 
+def spreadsheet_safe(cell: object) -> object:
+    """Members wrote the questions and answers: a cell starting with =, +, - or @ would be a spreadsheet formula."""
+    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + cell
+    return cell
+
+
 @click.group()
 def polls() -> None:
     """Polls about the threads: export their results."""
@@ -30,6 +37,6 @@ async def export_polls(thread_id: int | None, csv_path: Path) -> None:
     with click.open_file(str(csv_path), "w", encoding="utf-8") as handle:  # "-" is standard output
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(COLUMNS)
-        writer.writerows(rows)
+        writer.writerows([tuple(spreadsheet_safe(cell) for cell in row) for row in rows])
     if str(csv_path) != "-":
         err.print(f"wrote {len(rows)} answer(s) to {csv_path}")

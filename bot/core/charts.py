@@ -17,6 +17,7 @@ def results_chart(question: str, results: PollResults) -> bytes:
 
     labels = [textwrap.shorten(a, 40, placeholder="…") for a in results.answers]
     height = 1.2 + 0.45 * len(labels)
+    matplotlib.rcParams["text.parse_math"] = False  # members' text: "$5 or $10" is money, not math
     figure = Figure(figsize=(7, height), dpi=100)
     axes = figure.subplots()
     positions = range(len(labels))[::-1]

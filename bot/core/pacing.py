@@ -88,3 +88,18 @@ def parse_pace(text: str) -> Pace:
         return Pace("fixed", seconds=seconds)
     raise PaceError(f"“{text[:40]}” is not a pace: use a number of seconds from 0 to 3600, reading, original, "
                     "original:120 or manual")
+
+
+def stored_pace(text: str) -> Pace:
+    """A pace read back from the database: what :func:`parse_pace` reads, else (a value an older version
+    accepted, such as ``original:0.5``) the nearest pace within today's bounds, else the default."""
+    try:
+        return parse_pace(text)
+    except PaceError:
+        pass
+    value = text.strip().lower()
+    if (match := _ORIGINAL.match(value)) and match[1]:
+        return Pace("original", speedup=min(SPEEDUP_MAX, max(SPEEDUP_MIN, round(float(match[1]), RESOLUTION))))
+    if match := _SECONDS.match(value):
+        return Pace("fixed", seconds=min(MAX_SECONDS, float(match[1])))
+    return Pace("fixed")

@@ -12,16 +12,17 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.core import limits
 from bot.core.export import format_timestamp
 from bot.core.model import Comment, Thread
 from bot.core.text import defuse_mentions, escape_markdown
 
-MESSAGE_LIMIT = 2000
-EMBED_DESCRIPTION_LIMIT = 4096
-EMBED_TITLE_LIMIT = 256
-EMBEDS_TOTAL_LIMIT = 6000  # all embeds of one message together
-EMBEDS_PER_MESSAGE = 10
-WEBHOOK_NAME_LIMIT = 80
+MESSAGE_LIMIT = limits.MESSAGE_CONTENT
+EMBED_DESCRIPTION_LIMIT = limits.EMBED_DESCRIPTION
+EMBED_TITLE_LIMIT = limits.EMBED_TITLE
+EMBEDS_TOTAL_LIMIT = limits.EMBEDS_TOTAL
+EMBEDS_PER_MESSAGE = limits.EMBEDS_PER_MESSAGE
+WEBHOOK_NAME_LIMIT = limits.WEBHOOK_NAME
 DEFAULT_AVATARS = 6
 
 # Discord refuses webhook names containing these words, and the names "everyone" and "here".

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
+from bot.core import limits
 from bot.core.pacing import Pace, PaceError, parse_pace
 from bot.core.text import shorten
 from bot.runtime.errors import UserError
@@ -18,8 +19,8 @@ from db.store import ThreadSummary
 if TYPE_CHECKING:
     from bot.runtime.app import RethreadBot
 
-AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 choices
-CHOICE_NAME_LIMIT = 100
+AUTOCOMPLETE_LIMIT = limits.CHOICES  # Discord shows at most 25 choices
+CHOICE_NAME_LIMIT = limits.CHOICE_NAME
 
 PACE_SUGGESTIONS = ("6", "0", "reading", "original", "manual")
 

@@ -33,6 +33,8 @@ class PollKeeper:
         self.client = client
         self.store = store
         self._watcher: asyncio.Task[None] | None = None
+        self._watcher_sleeping = False  # only then may it be cancelled: never mid-collect
+        self._watch_again = False
         self._retry_at: dict[int, tuple[datetime, timedelta]] = {}  # poll id → (next try, last wait)
         self._ids_by_message: dict[int, int] = {}  # message id → poll id: votes arrive by message id
 
@@ -164,8 +166,6 @@ class PollKeeper:
         if message.poll is None or not message.poll.is_finalised():
             return False
         answers = {a.id: a for a in message.poll.answers}
-        if any(a.vote_count is None for a in answers.values()):
-            return False
         await self._finalize(poll, tuple(answers[i].vote_count if i in answers else 0
                                          for i in range(1, len(poll.answers) + 1)))
         return True
@@ -206,29 +206,47 @@ class PollKeeper:
     # -- the watcher ----------------------------------------------------------------------------------------
 
     def watch(self) -> None:
-        """Make sure a watcher runs while any poll is open."""
-        if self._watcher is None or self._watcher.done():
-            self._watcher = asyncio.create_task(self._watch(), name="poll-watcher")
+        """Make sure a watcher runs while any poll is open, and looks again now (a new poll may end sooner than
+        the one it sleeps for; an ended one wants its results collected)."""
+        if self._watcher is not None and not self._watcher.done():
+            if not self._watcher_sleeping:
+                self._watch_again = True  # it is collecting: it goes round once more before it sleeps
+                return
+            self._watcher.cancel()
+        self._watcher = asyncio.create_task(self._watch(), name="poll-watcher")
 
     async def _watch(self) -> None:
         await self.client.wait_until_ready()
         while True:
-            await self.collect()
+            self._watch_again = False
+            try:
+                await self.collect()
+                next_end = await self.store.polls.next_expiry()
+            except Exception:  # the watcher must outlive one failed look: try again a little later
+                log.exception("could not collect poll results; trying again in %s", RETRY_FIRST)
+                next_end = discord.utils.utcnow() + RETRY_FIRST
             upcoming = [at for at, _ in self._retry_at.values()]
-            next_end = await self.store.polls.next_expiry()
             if next_end is not None and next_end > discord.utils.utcnow():
                 upcoming.append(next_end)
+            if self._watch_again:
+                continue
             if not upcoming and next_end is None:
                 return  # nothing open: the next poll posted starts a watcher again
             wake = min(upcoming) if upcoming else discord.utils.utcnow() + RETRY_FIRST
-            await asyncio.sleep(max(1.0, (wake - discord.utils.utcnow()).total_seconds()))
+            self._watcher_sleeping = True
+            try:
+                await asyncio.sleep(max(1.0, (wake - discord.utils.utcnow()).total_seconds()))
+            finally:
+                self._watcher_sleeping = False
 
     async def start(self) -> None:
         """After a restart: reconcile every open poll with Discord, then watch for the next end."""
         await self.client.wait_until_ready()
         for poll in await self.store.polls.open_past(discord.utils.utcnow() + timedelta(days=64)):
-            with contextlib.suppress(discord.HTTPException):
+            try:
                 await self.reconcile(poll)
+            except Exception:  # one poll must not keep the others (or the watcher) from starting
+                log.exception("could not reconcile poll %s with Discord", poll.id)
         self.watch()
 
     async def close(self) -> None:

@@ -16,7 +16,7 @@ import discord
 
 from bot.core.budget import Budgets, ChannelBudget
 from bot.core.model import Comment, Thread
-from bot.core.pacing import parse_pace
+from bot.core.pacing import stored_pace
 from bot.core.profanity import ProfanityFilter
 from bot.core.render import PostedComment, render_comment
 from bot.core.replays import Replay, ReplayAction, ReplayState
@@ -49,6 +49,8 @@ class ReplayRunner:
         self.guild_id = replay.guild_id
         self.post_next_now = post_next_now  # Next pressed: post the next comment without waiting for the pace
         self.sleeping = False  # waiting for the pace: safe to cancel (never cancelled mid-send)
+        # A member resumed (or pressed Next) while this runner was busy and about to stop: start again after it.
+        self.relaunch = False
         self.task: asyncio.Task[None] | None = None
         self.title = ""
         self.channel: discord.TextChannel | None = None
@@ -72,6 +74,8 @@ class ReplayRunner:
         finally:
             if self.replayer.runners.get(self.channel_id) is self:
                 del self.replayer.runners[self.channel_id]
+            if self.relaunch and not self.replayer.closing:
+                await self.replayer.relaunch(self.replay_id, post_next_now=self.post_next_now)
 
     async def _current(self) -> Replay:
         replay = await self.replays.get(self.replay_id)
@@ -98,7 +102,7 @@ class ReplayRunner:
         comments = {c.number: c for c in thread.comments}
         settings = await self.replayer.store.config.get(replay.guild_id)
         self.filter = ProfanityFilter(settings.profanity, settings.profanity_words)
-        pace = parse_pace(replay.pace)
+        pace = stored_pace(replay.pace)
         self.poster = ChannelPoster(self.client, channel, self.replays, replay.use_webhooks,
                                     self.replayer.api_budget)
         await self.poster.prepare()
@@ -192,7 +196,7 @@ class ReplayRunner:
         assert self.poster is not None and self.channel is not None
         async with self.replayer.api_budget.slot():
             message = await self.poster.call(self.channel.send, status_text(replay, self.title,
-                                                                             parse_pace(replay.pace)),
+                                                                             stored_pace(replay.pace)),
                                              view=controls_view(replay) or discord.utils.MISSING,
                                              allowed_mentions=NO_MENTIONS)
         await self.replays.set_status_message(replay.id, message.id)
@@ -300,7 +304,7 @@ class Replayer:
         try:
             async with self.api_budget.slot():
                 await channel.get_partial_message(replay.status_message_id).edit(
-                    content=status_text(replay, title, parse_pace(replay.pace)), view=controls_view(replay),
+                    content=status_text(replay, title, stored_pace(replay.pace)), view=controls_view(replay),
                     allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
             log.info("could not edit the status of replay %s: %s", replay_id, exc)
@@ -310,11 +314,18 @@ class Replayer:
         log.info("replay %s in guild %s channel %s %s by a member", replay.id, replay.guild_id, replay.channel_id,
                  state.value)
         idle = self._interrupt(replay.channel_id)
-        if state is ReplayState.RUNNING and idle:
-            resumed = await self.store.replays.get(replay.id)
-            if resumed is not None:
-                self.launch(resumed)
+        if state is ReplayState.RUNNING:
+            if idle:
+                await self.relaunch(replay.id)
+            else:
+                self.runners[replay.channel_id].relaunch = True  # busy: it may have read "paused" already
         await self.edit_status(replay.id)
+
+    async def relaunch(self, replay_id: int, *, post_next_now: bool = False) -> None:
+        """Start a runner for the replay if it is running and its channel has none."""
+        replay = await self.store.replays.get(replay_id)
+        if replay is not None and replay.state is ReplayState.RUNNING and replay.channel_id not in self.runners:
+            self.launch(replay, post_next_now=post_next_now)
 
     async def apply(self, replay: Replay, action: ReplayAction) -> str:
         """Pause, resume, next (post the next comment now) or stop; returns what happened, for the member."""
@@ -333,8 +344,9 @@ class Replayer:
                 return "This replay is paused: resume it first."
             if self._interrupt(replay.channel_id):
                 self.launch(replay, post_next_now=True)
-            else:
-                self.runners[replay.channel_id].post_next_now = True  # it is posting now; the next follows at once
+            else:  # it is posting now: the next follows at once (or right after it, if it was about to stop)
+                busy = self.runners[replay.channel_id]
+                busy.post_next_now = busy.relaunch = True
             return f"Posting comment {replay.next_number} now."
         await self._set_state(replay, ReplayState.STOPPED)
         return f"Stopped after {replay.posted} comment(s)."

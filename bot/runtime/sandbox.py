@@ -152,7 +152,7 @@ def _separate_webhook_names() -> None:
             return False
         return original(previous, message, *args, **kwargs)
 
-    is_compact._rethread_by_name = True  # type: ignore[attr-defined]
+    setattr(is_compact, "_rethread_by_name", True)  # noqa: B010 (a mark on a function: no attribute to type)
     _snapshot._is_compact_message = is_compact
 
 
