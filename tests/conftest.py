@@ -89,6 +89,27 @@ async def fake_discord():
 
 
 @pytest.fixture
+async def fast_fake():
+    """The stand-in with Discord's limits ten times faster (the bot's webhook budget scaled to match)."""
+    from tests.fakediscord import FakeDiscord
+
+    fake = await FakeDiscord(scale=0.1).start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def bot(fast_fake, tmp_path):
+    """`rethread run` as its own process against `fast_fake`, its webhook budget scaled the same."""
+    from tests.harness.botprocess import BotProcess
+
+    proc = BotProcess(fast_fake, tmp_path, env={"RETHREAD_WEBHOOK_BUDGET": "30/6"})
+    await proc.start()
+    yield proc
+    proc.kill()
+
+
+@pytest.fixture
 async def bot_process(fake_discord, tmp_path):
     """`rethread run` as its own process, connected to the stand-in, with the demo seeds imported."""
     from tests.harness.botprocess import BotProcess

@@ -3,26 +3,8 @@ permission, voters paged 100 at a time with `after`, and a poll that ended while
 
 from __future__ import annotations
 
-import pytest
-
 from tests.fakediscord import FakeDiscord
-from tests.harness.botprocess import BotProcess
 from tests.test_replay_durability import until
-
-
-@pytest.fixture
-async def fast_fake():
-    fake = await FakeDiscord(scale=0.1).start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
-async def bot(fast_fake, tmp_path):
-    proc = BotProcess(fast_fake, tmp_path, env={"RETHREAD_WEBHOOK_BUDGET": "30/6"})
-    await proc.start()
-    yield proc
-    proc.kill()
 
 
 def polls(fake: FakeDiscord):

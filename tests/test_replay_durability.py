@@ -16,22 +16,6 @@ from tests.harness.botprocess import BotProcess
 FOOTER = re.compile(r"^-# #(\d+)\b", re.MULTILINE)
 
 
-@pytest.fixture
-async def fast_fake():
-    """Discord's limits, ten times faster (the bot's webhook budget scaled to match)."""
-    fake = await FakeDiscord(scale=0.1).start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
-async def bot(fast_fake, tmp_path):
-    proc = BotProcess(fast_fake, tmp_path, env={"RETHREAD_WEBHOOK_BUDGET": "30/6"})
-    await proc.start()
-    yield proc
-    proc.kill()
-
-
 async def until(condition, what: str, timeout: float = 40.0, proc: BotProcess | None = None) -> None:
     for _ in range(int(timeout / 0.05)):
         if condition():
