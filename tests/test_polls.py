@@ -47,6 +47,11 @@ async def test_votes_are_stored_and_results_counted_after_expiry(world):
     await voters[4].vote(message, answer=2)  # a changed vote: remove 1, add 2 (single choice)
     stored = (await world.env.bot.store.polls.in_guild(world.guild.id))[0]
     assert (await world.env.bot.store.polls.counts(stored)).counts == (2, 2, 1)
+    extra = world.guild.add_member(world.env.create_user("undecided"))
+    await extra.vote(message, answer=3)
+    assert (await world.env.bot.store.polls.counts(stored)).counts == (2, 2, 2)
+    await extra.remove_vote(message, answer=3)  # a vote taken back
+    assert (await world.env.bot.store.polls.counts(stored)).counts == (2, 2, 1)
     await world.env.advance_time(3600 + 120)  # the poll ends; the bot collects Discord's final results
     stored = await world.env.bot.store.polls.get(stored.id)
     assert stored.final_counts == (2, 2, 1)
@@ -132,3 +137,4 @@ async def test_polls_export_writes_one_row_per_answer_with_counts(world, tmp_pat
         f"1,1,{world.guild.id},ask,Reopen?,1,Yes,0,False",
         f"1,1,{world.guild.id},ask,Reopen?,2,No,1,False",
     ]
+

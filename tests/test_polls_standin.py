@@ -76,3 +76,20 @@ async def test_a_poll_ended_while_the_bot_was_offline_gets_its_final_results(bot
         "`████████░░░░░░░░` 1 (33%) · Maybe",
         "-# 3 votes, final results",
     ]
+
+
+async def test_results_come_with_a_chart_or_as_text_without_attach_files(bot, fast_fake):
+    await slash_and_follow_up(fast_fake, fast_fake.admin, "poll ask", thread="Café", question="Which?",
+                              answers="One; Two")
+    (poll,) = polls(fast_fake)
+    await fast_fake.vote(fast_fake.add_user("v"), poll.id, 2)
+    with_chart = await slash_and_follow_up(fast_fake, fast_fake.member, "poll results")
+    (posted,) = [m for m in fast_fake.channel_messages() if m.attachments]
+    assert [a["filename"] for a in posted.attachments] == ["poll-1.png"]
+    assert posted.files[0].startswith(b"\x89PNG")
+    assert with_chart.texts()[-1].splitlines()[0] == "**Which?**"
+
+    await fast_fake.revoke(fast_fake.text_channel, "attach_files")
+    text_only = await fast_fake.slash(fast_fake.member, "poll results")
+    assert text_only.texts()[0].splitlines()[-1] == "-# (no chart: I need Attach Files here)"
+    assert len([m for m in fast_fake.channel_messages() if m.attachments]) == 1, "no upload was tried"

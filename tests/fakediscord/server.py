@@ -358,6 +358,13 @@ class FakeDiscord:
         await asyncio.wait_for(record.answered.wait(), timeout)
         return record
 
+    def _bot_permissions_in(self, channel_id: int) -> int:
+        """The bot's permissions in a channel, less what an admin denied there (as interactions report them)."""
+        denied = 0
+        for name in self.denied.get(channel_id, set()):
+            denied |= PERMISSION_BITS.get(name, 0)
+        return BOT_PERMISSIONS & ~denied
+
     def _new_interaction(self, channel_id: int) -> InteractionRecord:
         record = InteractionRecord(self.snowflake(), secrets.token_urlsafe(16), channel_id)
         self.interactions[record.id] = record
@@ -370,7 +377,8 @@ class FakeDiscord:
         return {"id": str(record.id), "application_id": str(self.application_id), "type": kind, "data": data,
                 "guild_id": str(self.guild_id), "channel_id": str(record.channel_id),
                 "channel": self.channels[record.channel_id], "member": member, "token": record.token,
-                "version": 1, "app_permissions": str(BOT_PERMISSIONS), "locale": "en-US", "guild_locale": "en-US",
+                "version": 1, "app_permissions": str(self._bot_permissions_in(record.channel_id)), "locale": "en-US",
+                "guild_locale": "en-US",
                 "entitlements": [], "authorizing_integration_owners": {"0": str(self.guild_id)}, "context": 0,
                 "attachment_size_limit": 8388608}
 
