@@ -13,6 +13,7 @@ from bot.core import limits
 from bot.core.text import defuse_mentions, escape_markdown, plural, shorten
 from bot.runtime.app import RethreadBot
 from bot.runtime.options import ThreadArg
+from bot.runtime.posting import NO_MENTIONS
 from db.search import parse_query
 from db.store import SearchHit, SearchResults
 
@@ -22,7 +23,6 @@ SEARCH_HITS = 10
 SEARCH_AUTHOR = 60
 SEARCH_LINE = 400  # characters of one hit, markdown included
 TOP_NAME = 80
-NO_MENTIONS = discord.AllowedMentions.none()
 
 
 def literal(text: str, limit: int) -> str:

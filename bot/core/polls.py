@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.core.limits import MESSAGE_CONTENT
-from bot.core.text import defuse_mentions, escape_markdown, shorten
+from bot.core.text import defuse_mentions, escape_markdown, one_line, shorten
 
 QUESTION_LIMIT = 300
 ANSWER_LIMIT = 55
@@ -42,21 +42,17 @@ class PollSpec:
     content: str | None = None  # the message text above the poll (a quoted comment)
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def make_poll(question: str, answers: Iterable[str], *, hours: int = DEFAULT_HOURS, multiple: bool = False,
               content: str | None = None) -> PollSpec:
     """A poll within Discord's limits: texts shortened, answers 1 to 10 (blank ones dropped), hours 1 to 768."""
-    fitted = tuple(shorten(_one_line(a), ANSWER_LIMIT) for a in answers if _one_line(a))
+    fitted = tuple(shorten(one_line(a), ANSWER_LIMIT) for a in answers if one_line(a))
     if not fitted:
         raise PollError("a poll needs at least one answer")
     if len(fitted) > MAX_ANSWERS:
         raise PollError(f"a poll has at most {MAX_ANSWERS} answers, not {len(fitted)}")
     if not MIN_HOURS <= hours <= MAX_HOURS:
         raise PollError(f"a poll lasts {MIN_HOURS} to {MAX_HOURS} hours (32 days), not {hours}")
-    text = shorten(_one_line(question), QUESTION_LIMIT) or "?"
+    text = shorten(one_line(question), QUESTION_LIMIT) or "?"
     if content is not None:
         content = shorten(content, MESSAGE_CONTENT)
     return PollSpec(text, fitted, hours, multiple, content)
@@ -76,19 +72,19 @@ def quote_block(comment: CommentRef, jump_url: str | None = None) -> str:
     words = shorten(comment.text.strip(), QUOTE_LIMIT)
     quoted = "\n".join(f"> {line}" if line else ">" for line in words.split("\n"))
     where = f" ([#{comment.number}]({jump_url}))" if jump_url else f" (#{comment.number})"
-    return defuse_mentions(f"**{escape_markdown(_one_line(comment.author))}**{where} wrote:\n{quoted}")
+    return defuse_mentions(f"**{escape_markdown(one_line(comment.author))}**{where} wrote:\n{quoted}")
 
 
 def comment_poll(comment: CommentRef, *, jump_url: str | None = None, hours: int = DEFAULT_HOURS,
                  multiple: bool = False) -> PollSpec:
-    return make_poll(f"Do you agree with {_one_line(comment.author)}?", AGREEMENT, hours=hours, multiple=multiple,
+    return make_poll(f"Do you agree with {one_line(comment.author)}?", AGREEMENT, hours=hours, multiple=multiple,
                      content=quote_block(comment, jump_url))
 
 
 def best_answer(comment: CommentRef) -> str:
     """``#N NAME: first words…``, within the 55 characters of an answer."""
-    head = f"#{comment.number} {shorten(_one_line(comment.author), 24)}: "
-    return head + shorten(_one_line(comment.text), ANSWER_LIMIT - len(head))
+    head = f"#{comment.number} {shorten(one_line(comment.author), 24)}: "
+    return head + shorten(one_line(comment.text), ANSWER_LIMIT - len(head))
 
 
 def best_poll(comments: Sequence[CommentRef], *, hours: int = DEFAULT_HOURS) -> PollSpec:

@@ -24,6 +24,11 @@ def defuse_mentions(text: str) -> str:
     return _ID_MENTION.sub(lambda m: f"<\u200b{m[1]}{m[2]}>", text)
 
 
+def one_line(text: str) -> str:
+    """Any run of whitespace, line breaks included, as one space."""
+    return " ".join(text.split())
+
+
 def shorten(text: str, limit: int, *, ellipsis: str = "…") -> str:
     """``text`` cut to at most ``limit`` characters, at a word boundary when one is near, ending in ``…``."""
     if len(text) <= limit:
@@ -45,4 +50,4 @@ TITLE_IN_TEXT = 200  # a thread title inside a sentence the bot writes: long eno
 
 def title_in_text(title: str) -> str:
     """A thread title to put in bold inside the bot's own message: shortened, its markdown shown literally."""
-    return escape_markdown(shorten(" ".join(title.split()), TITLE_IN_TEXT))
+    return escape_markdown(shorten(one_line(title), TITLE_IN_TEXT))

@@ -17,12 +17,12 @@ import discord
 from bot.core.polls import DEFAULT_HOURS, MAX_ANSWERS, PollError, PollKind, PollResults, PollSpec, best_poll
 from bot.core.replays import Replay
 from bot.runtime.permissions import missing
+from bot.runtime.posting import NO_MENTIONS
 from db.polls import StoredPoll
 from db.store import Store
 
 log = logging.getLogger("rethread.polls")
 
-NO_MENTIONS = discord.AllowedMentions.none()
 RETRY_FIRST, RETRY_MAX = timedelta(seconds=30), timedelta(hours=1)  # finalization can lag behind the end
 GIVE_UP_AFTER = timedelta(hours=12)
 ALL_VOTERS = 10**9

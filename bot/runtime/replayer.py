@@ -24,13 +24,12 @@ from bot.core.status import status_text
 from bot.core.text import title_in_text
 from bot.runtime.clock import now_seconds
 from bot.runtime.controls import controls_view
-from bot.runtime.posting import ChannelGone, ChannelPoster, ReplayBlocked
+from bot.runtime.posting import NO_MENTIONS, ChannelGone, ChannelPoster, ReplayBlocked
 from db.store import Store
 
 log = logging.getLogger("rethread.replay")
 
 STATUS_EDIT_INTERVAL = 3.0  # seconds between edits of the status message (each edit is an API call)
-NO_MENTIONS = discord.AllowedMentions.none()
 
 
 def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
