@@ -1,15 +1,17 @@
 """Parser benchmark: µs per comment for synthetic thread files of 10k, 100k and 200k comments.
 
-    python bench/parse.py [--sizes 10000,100000,200000] [--runs 3]
+    python bench/parse.py [--sizes 10000,100000,200000] [--runs 3] [--shapes "ordinary,like real"]
 
 Three shapes, each the worst case of one part of reply inference:
 
 * ordinary: short comments (2-6 words) by 2,000 commenters, a fifth of them unverified with a header naming a
   parent and a date;
 * mention-heavy: every comment starts with ``@NAME`` of one of thousands of distinct earlier commenters;
-* quote-chain: every comment repeats the previous comment's own words as a quote, then adds a sentence.
+* quote-chain: every comment repeats the previous comment's own words as a quote, then adds a sentence;
+* like real: a thread of bench/corpus.py's corpus, the shape measured from the real seeds (not a worst case).
 
-All files stay under the 20 MB limit on thread files (200k quote-chain comments: about 19 MB).
+The worst-case files stay under the 20 MB limit on thread files (200k quote-chain comments: about 19 MB); the
+like-real ones do not (their comments are as long as real ones): parse_thread reads text, not files.
 
 Each file is generated in memory and parsed with ``parse_thread`` ``--runs`` times; the table shows the median
 and the range (min-max) of µs of CPU time per comment (CPU time, so that other processes on the machine do not
@@ -80,7 +82,15 @@ def quote_chain(n: int, seed: int = 3) -> str:
     return "".join(out)
 
 
-SHAPES = {"ordinary": ordinary, "mention-heavy": mention_heavy, "quote-chain": quote_chain}
+def like_real(n: int, seed: int = 4) -> str:
+    """One thread of bench/corpus.py's corpus (shaped like the real seeds: Zipf vocabulary, partial quotes,
+    headers, mentions), n comments long."""
+    from bench.corpus import Corpus
+
+    return Corpus(seed).thread_text(0, n, title="A Title for the Benchmark")
+
+
+SHAPES = {"ordinary": ordinary, "mention-heavy": mention_heavy, "quote-chain": quote_chain, "like real": like_real}
 
 
 def measure(text: str, comments: int, runs: int) -> list[float]:
@@ -100,11 +110,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000,200000")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--shapes", default=",".join(SHAPES), help="which shapes, comma-separated")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"{'shape':<14} {'comments':>9} {'MB':>6} {'µs/comment median':>18} {'range':>15}")
     flat = True
-    for name, make in SHAPES.items():
+    for name in args.shapes.split(","):
+        make = SHAPES[name]
         medians = []
         for n in sizes:
             text = make(n)

@@ -6,17 +6,19 @@ for what makes a file new, a revision or unchanged."""
 from __future__ import annotations
 
 import asyncio
-import functools
-import multiprocessing
+import json
 import os
+import pickle
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from bot.core.parser import DEFAULT_MAX_BYTES, LoadedFile, ThreadFileError, load_thread_file
-from db.store import ImportBusy, ImportResult, Store
+from bot.core.parser import DEFAULT_MAX_BYTES, LoadedFile
+from bot.parse_worker import HEADER, answer
+from db.store import FileImport, ImportRefused, ImportResult, Store
 
 
 @dataclass(slots=True)
@@ -77,9 +79,98 @@ def thread_files(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield path  # a missing file is reported by the import, not silently dropped
 
 
-# Below this many files the worker process costs more to start than it saves.
+# Below this many files a worker process costs more to start than it saves.
 PARALLEL_FROM = 8
-READ_AHEAD = 4  # parsed files waiting to be written, at most: keeps memory flat whatever the corpus size
+# Sent to the workers ahead of the file being stored: MIN_AHEAD files per worker, then more while their text is
+# under AHEAD_BYTES in all (at most MAX_AHEAD files per worker), so that neither side waits for the other on a long
+# file. Parsed files wait in this process's memory: this bounds it, whatever the corpus's size.
+MIN_AHEAD, MAX_AHEAD = 2, 32
+AHEAD_BYTES = 3 * 1024 * 1024
+BATCH_COMMENTS = 5000  # several small files share one transaction, up to this many comments
+BATCH_FILES = 64
+
+
+def default_workers() -> int:
+    """Parse workers when none are asked for: one core is left to the process writing to SQLite."""
+    return max(1, min(3, (os.cpu_count() or 2) - 1))
+
+
+_ROOT = str(Path(__file__).resolve().parent.parent)  # where the bot package is, installed or not
+
+
+class WorkerDied(Exception):
+    """A parse worker exited before answering (killed, out of memory): its files are parsed by the importer."""
+
+
+class ParseWorkers:
+    """``python -m bot.parse_worker`` processes. Each request goes to the worker with the fewest waiting (one
+    long file holds up one worker, not every n-th file); each worker answers in the order it was asked, so every
+    request's future gets its own answer."""
+
+    def __init__(self, count: int, max_bytes: int):
+        self.count = count
+        self.max_bytes = max_bytes
+        self.procs: list[asyncio.subprocess.Process] = []
+        self._pending: list[deque[asyncio.Future[tuple[Any, ...]]]] = []
+        self._readers: list[asyncio.Task[None]] = []
+
+    async def start(self) -> ParseWorkers:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (_ROOT, os.environ.get("PYTHONPATH"))))}
+        for _ in range(self.count):
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot.parse_worker", str(self.max_bytes),
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env)
+            pending: deque[asyncio.Future[tuple[Any, ...]]] = deque()
+            self.procs.append(proc)
+            self._pending.append(pending)
+            self._readers.append(asyncio.create_task(self._read(proc, pending)))
+        return self
+
+    def submit(self, request: str | dict) -> asyncio.Future[tuple[Any, ...]]:
+        """Send one request (a path, or ``{"ask": "modules"}``) to the next worker; its answer, when it comes."""
+        future: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
+        alive = [i for i in range(self.count) if not self._readers[i].done()]
+        if not alive:
+            future.set_exception(WorkerDied("every parse worker has exited"))
+            return future
+        index = min(alive, key=lambda i: len(self._pending[i]))
+        self._pending[index].append(future)
+        stdin = self.procs[index].stdin
+        assert stdin is not None
+        # ASCII JSON: a path's undecodable bytes (surrogate escapes) travel as \udcXX and come back the same.
+        stdin.write(json.dumps(request).encode() + b"\n")
+        return future
+
+    @staticmethod
+    async def _read(proc: asyncio.subprocess.Process, pending: deque[asyncio.Future[tuple[Any, ...]]]) -> None:
+        assert proc.stdout is not None
+        try:
+            while True:
+                header = await proc.stdout.readexactly(HEADER.size)
+                message = pickle.loads(await proc.stdout.readexactly(HEADER.unpack(header)[0]))
+                future = pending.popleft()
+                if not future.done():
+                    future.set_result(message)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            status = await proc.wait()
+            while pending:
+                future = pending.popleft()
+                if not future.done():
+                    future.set_exception(WorkerDied(f"the parse worker exited with status {status}"))
+
+    async def close(self) -> None:
+        for proc in self.procs:
+            if proc.stdin is not None and not proc.stdin.is_closing():
+                proc.stdin.close()
+        for proc in self.procs:
+            try:
+                await asyncio.wait_for(proc.wait(), 5)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+        for task in self._readers:
+            task.cancel()
+        await asyncio.gather(*self._readers, return_exceptions=True)
 
 
 async def import_paths(
@@ -88,61 +179,102 @@ async def import_paths(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_file: Callable[[Path], None] | None = None,
+    workers: int | None = None,
 ) -> ImportSummary:
     """Import every file; a bad file is recorded in ``failed`` with its reason and the rest go on.
 
-    For many files, reading and parsing run in worker processes while this process writes to SQLite: a
-    worker *thread* would hold the GIL that the database thread needs for every row, halving throughput.
+    For many files, reading and parsing run in ``workers`` processes (default :func:`default_workers`; 0 parses
+    here) while this process writes to SQLite: a worker *thread* would hold the GIL that the database thread
+    needs for every row. Files that are ready together are written in one transaction (up to BATCH_COMMENTS
+    comments), each file still all or nothing (:meth:`db.store.Store.import_files`).
     """
     summary = ImportSummary()
     files = list(thread_files(paths))
-    load = functools.partial(load_thread_file, max_bytes=max_bytes)
-    loop = asyncio.get_running_loop()
-    pool = None
-    if len(files) >= PARALLEL_FROM:
-        workers = max(1, min(3, (os.cpu_count() or 2) - 1))
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-    pending: deque[tuple[Path, asyncio.Future[LoadedFile]]] = deque()
+    count = default_workers() if workers is None else max(0, workers)
+    pool = await ParseWorkers(count, max_bytes).start() if count and len(files) >= PARALLEL_FROM else None
+    pending: deque[tuple[Path, asyncio.Future[tuple[Any, ...]], int]] = deque()
+    queue = deque(files)
+    n = pool.count if pool else 0
+    in_flight = 0  # bytes of the files in ``pending``
     try:
-        for path in files:
-            pending.append((path, loop.run_in_executor(pool, load, path) if pool else _done(load, path)))
-            if len(pending) >= READ_AHEAD:
-                await _store_next(store, pending.popleft(), summary, on_file)
-        while pending:
-            await _store_next(store, pending.popleft(), summary, on_file)
+        while True:
+            while queue and (len(pending) < max(1, MIN_AHEAD * n)
+                             or (in_flight < AHEAD_BYTES and len(pending) < MAX_AHEAD * n)):
+                path = queue.popleft()
+                size = _file_size(path)
+                in_flight += size
+                pending.append((path, pool.submit(str(path)) if pool else _parsed_here(path, max_bytes), size))
+            if not pending:
+                break
+            path, future, size = pending.popleft()
+            batch, comments = [(path, future)], _comments_in(_ready(future))
+            in_flight -= size
+            # Then whatever else is parsed already, for the same transaction.
+            while pending and pending[0][1].done() and len(batch) < BATCH_FILES and comments < BATCH_COMMENTS:
+                path, future, size = pending.popleft()
+                batch.append((path, future))
+                comments += _comments_in(_ready(future))
+                in_flight -= size
+            await _store_batch(store, batch, summary, on_file, max_bytes)
     finally:
-        for _, future in pending:
+        for _, future, _ in pending:
             future.cancel()
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            await pool.close()
     return summary
 
 
-def _done(load: Callable[[Path], LoadedFile], path: Path) -> asyncio.Future[LoadedFile]:
+def _ready(future: asyncio.Future[tuple[Any, ...]]) -> tuple[Any, ...] | None:
+    return future.result() if future.done() and not future.cancelled() and future.exception() is None else None
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # the worker reports why it cannot be read
+
+
+def _comments_in(message: tuple[Any, ...] | None) -> int:
+    return len(message[3].comments) if message and message[0] == "ok" else 0
+
+
+def _parsed_here(path: Path, max_bytes: int) -> asyncio.Future[tuple[Any, ...]]:
     """Parse right here, as a finished future (few files: not worth a worker process)."""
     future = asyncio.get_running_loop().create_future()
-    try:
-        future.set_result(load(path))
-    except ThreadFileError as exc:
-        future.set_exception(exc)
+    future.set_result(answer(str(path), max_bytes))
     return future
 
 
-async def _store_next(
+async def _store_batch(
     store: Store,
-    item: tuple[Path, asyncio.Future[LoadedFile]],
+    batch: list[tuple[Path, asyncio.Future[tuple[Any, ...]]]],
     summary: ImportSummary,
     on_file: Callable[[Path], None] | None,
+    max_bytes: int,
 ) -> None:
-    path, future = item
-    try:
-        loaded = await future
-        summary.stored.append((path, await import_loaded(store, loaded)))
-        summary.warnings.extend(loaded.thread.warnings)
-    except ThreadFileError as exc:
-        summary.failed.append((path, exc.reason))
-    except ImportBusy:
-        summary.failed.append((path, "another process is importing this file right now; try again later"))
-    finally:
-        if on_file:
+    items: list[tuple[Path, FileImport]] = []
+    warnings: list[list[str]] = []
+    for path, future in batch:
+        try:
+            message = await future
+        except WorkerDied:  # killed (out of memory?) before answering: the file is parsed here instead
+            message = answer(str(path), max_bytes)
+        if message[0] == "ok":
+            _, name, sha256, rows = message
+            items.append((path, FileImport(rows, source_key(name), sha256, name, slug_for(name), legacy_keys(name))))
+            warnings.append(rows.warning_list)
+        elif message[0] == "bad":
+            summary.failed.append((path, message[2]))
+        else:
+            summary.failed.append((path, f"could not be parsed ({message[2]}); please report this file"))
+    results = await store.import_files([item for _, item in items]) if items else []
+    for (path, _), result, file_warnings in zip(items, results, warnings, strict=True):
+        if isinstance(result, ImportRefused):
+            summary.failed.append((path, result.reason))
+        else:
+            summary.stored.append((path, result))
+            summary.warnings.extend(file_warnings)
+    if on_file:
+        for path, _ in batch:
             on_file(path)

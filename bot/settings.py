@@ -6,16 +6,28 @@ Every variable is documented in ``.env.example``. Per-guild settings live in the
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, TypeVar
 
 from dotenv import load_dotenv
 
 from bot.core.budget import API_BUDGET, DISCORD_WEBHOOK_BUDGET, BudgetSpec
 
+T = TypeVar("T")
+
+# How many gateway connections (shards) the bot opens: "auto" asks Discord (GET /gateway/bot), a number fixes it,
+# "off" runs one plain unsharded connection.
+Sharding = int | Literal["auto", "off"]
+
 
 class SettingsError(ValueError):
-    """A variable has a value that cannot be used; the message names it."""
+    """One or more variables have values that cannot be used; the message names each of them."""
+
+    def __init__(self, problems: str | list[str]):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("; ".join(self.problems))
 
 
 def _int(name: str, default: int | None) -> int | None:
@@ -53,6 +65,22 @@ def _log_level() -> str:
     return raw
 
 
+def _api_base() -> str | None:
+    raw = os.environ.get("DISCORD_API_BASE", "").strip().rstrip("/")
+    if raw and not raw.startswith(("http://", "https://")):
+        raise SettingsError(f"DISCORD_API_BASE must be an http:// or https:// address, not {raw!r}")
+    return raw or None
+
+
+def _sharding() -> Sharding:
+    raw = os.environ.get("SHARD_COUNT", "").strip().lower() or "auto"
+    if raw in ("auto", "off"):
+        return "auto" if raw == "auto" else "off"
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(f"SHARD_COUNT must be auto, off or a whole number of shards from 1, not {raw!r}")
+    return int(raw)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     discord_token: str | None
@@ -66,22 +94,37 @@ class Settings:
     log_file: Path | None = None  # besides stderr, a rotating file
     log_file_mb: int = 10
     log_file_count: int = 5
+    shards: Sharding = "auto"
 
     @classmethod
     def from_env(cls, dotenv: str | Path | None = ".env") -> Settings:
+        """Every variable is read, so that one error names all the bad values, not just the first."""
         if dotenv:
             load_dotenv(dotenv, override=False)  # real environment variables win over the file
-        max_mb = _positive("RETHREAD_MAX_FILE_MB", 20)
-        return cls(
+        problems: list[str] = []
+
+        def read(parse: Callable[[], T], fallback: T) -> T:
+            try:
+                return parse()
+            except SettingsError as exc:
+                problems.extend(exc.problems)
+                return fallback
+
+        settings = cls(
             discord_token=os.environ.get("DISCORD_TOKEN", "").strip() or None,
             db_path=Path(os.environ.get("RETHREAD_DB", "").strip() or "data/rethread.sqlite3"),
-            max_file_bytes=max_mb * 1024 * 1024,
-            dev_guild_id=_int("DEV_GUILD_ID", None),
-            api_base=os.environ.get("DISCORD_API_BASE", "").strip().rstrip("/") or None,
-            log_level=_log_level(),
-            webhook_budget=_budget("RETHREAD_WEBHOOK_BUDGET", DISCORD_WEBHOOK_BUDGET),
-            api_budget=_budget("RETHREAD_API_BUDGET", API_BUDGET),
+            max_file_bytes=read(lambda: _positive("RETHREAD_MAX_FILE_MB", 20), 20) * 1024 * 1024,
+            dev_guild_id=read(lambda: _int("DEV_GUILD_ID", None), None),
+            api_base=read(_api_base, None),
+            log_level=read(_log_level, "INFO"),
+            webhook_budget=read(lambda: _budget("RETHREAD_WEBHOOK_BUDGET", DISCORD_WEBHOOK_BUDGET),
+                                DISCORD_WEBHOOK_BUDGET),
+            api_budget=read(lambda: _budget("RETHREAD_API_BUDGET", API_BUDGET), API_BUDGET),
             log_file=Path(log_file) if (log_file := os.environ.get("LOG_FILE", "").strip()) else None,
-            log_file_mb=_positive("LOG_FILE_MB", 10),
-            log_file_count=_positive("LOG_FILE_COUNT", 5),
+            log_file_mb=read(lambda: _positive("LOG_FILE_MB", 10), 10),
+            log_file_count=read(lambda: _positive("LOG_FILE_COUNT", 5), 5),
+            shards=read(_sharding, "auto"),
         )
+        if problems:
+            raise SettingsError(problems)
+        return settings

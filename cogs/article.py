@@ -6,20 +6,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.render import ArticleEmbed, article_messages
 from bot.core.text import plural, title_in_text
 from bot.runtime.app import RethreadBot
+from bot.runtime.articles import article_embeds
 from bot.runtime.errors import UserError
 from bot.runtime.options import ThreadArg
 from bot.runtime.permissions import ARTICLE_NEEDS, ensure_may_run_replays
 from bot.runtime.targets import checked_target
-
-
-def as_embed(embed: ArticleEmbed) -> discord.Embed:
-    out = discord.Embed(title=embed.title, description=embed.description, colour=discord.Colour.dark_teal())
-    if embed.footer:
-        out.set_footer(text=embed.footer)
-    return out
 
 
 class Article(commands.GroupCog, group_name="article", group_description="Post a thread's article"):
@@ -40,9 +33,9 @@ class Article(commands.GroupCog, group_name="article", group_description="Post a
         parsed = await store.load_thread(thread.id)
         if parsed is None:
             raise UserError("That thread was removed meanwhile; pick another.")
-        messages = article_messages(parsed, replay_hint="/replay start")
+        messages = article_embeds(parsed, replay_hint="/replay start")
         for embeds in messages:
-            await target.send(embeds=[as_embed(e) for e in embeds], allowed_mentions=discord.AllowedMentions.none())
+            await target.send(embeds=embeds, allowed_mentions=discord.AllowedMentions.none())
         await interaction.followup.send(
             f"Posted **{title_in_text(parsed.title)}** in {target.mention} ({plural(len(messages), 'message')}). "
             f"Replay its {len(parsed.comments)} comments with `/replay start`.", ephemeral=True)

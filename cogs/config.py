@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.discussions import ARCHIVE_CHOICES
 from bot.core.limits import EMBED_FIELD_VALUE, MESSAGE_CONTENT
 from bot.core.pacing import PaceError, parse_pace
 from bot.core.profanity import shipped_words
@@ -26,6 +27,7 @@ LABELS = {
     "use_webhooks": "Post as the authors (webhooks)",
     "replay_role_id": "Role that may run replays",
     "auto_poll": "Poll when a replay finishes",
+    "thread_archive_minutes": "Discussion threads hide after",
 }
 
 
@@ -43,6 +45,8 @@ def show_value(key: str, value: Any) -> str:
             return f"{value} ({parse_pace(value).describe()})"
         except PaceError:
             return f"{value} (not a pace any more: set it again with /config set pace:)"
+    if key == "thread_archive_minutes":
+        return f"{ARCHIVE_CHOICES.get(value, f'{value} minutes')} without messages"
     if key == "auto_poll":
         return "yes: a “which comment made the best point?” poll" if value else "no"
     if key == "use_webhooks":
@@ -96,11 +100,14 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Rethr
                            profanity="What to do with words on the filter list",
                            webhooks="Post each comment under its author's name (needs Manage Webhooks)",
                            role="Members with this role may start and control replays",
-                           auto_poll="Post a poll on the best comment when a replay finishes")
+                           auto_poll="Post a poll on the best comment when a replay finishes",
+                           archive="How long a discussion's thread stays in the channel list without messages")
+    @app_commands.choices(archive=[app_commands.Choice(name=label, value=minutes)
+                                   for minutes, label in ARCHIVE_CHOICES.items()])
     async def set_(self, interaction: discord.Interaction[RethreadBot], channel: discord.TextChannel | None = None,
                    pace: PaceArg | None = None, profanity: Literal["off", "mask", "spoiler", "skip"] | None = None,
                    webhooks: bool | None = None, role: discord.Role | None = None,
-                   auto_poll: bool | None = None) -> None:
+                   auto_poll: bool | None = None, archive: app_commands.Choice[int] | None = None) -> None:
         values: dict[str, Any] = {}
         if channel is not None:
             values["replay_channel_id"] = channel.id
@@ -114,6 +121,8 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Rethr
             values["replay_role_id"] = None if role.is_default() else role.id
         if auto_poll is not None:
             values["auto_poll"] = auto_poll
+        if archive is not None:
+            values["thread_archive_minutes"] = archive.value
         if not values:
             raise UserError("Give at least one setting to change, e.g. `/config set pace:reading`.")
         changes = await self.bot.store.config.set(interaction.guild_id or 0, interaction.user.id, **values)
@@ -123,10 +132,11 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Rethr
     @app_commands.command(name="reset", description="Put a setting back to its default")
     @app_commands.describe(setting="The setting to put back to its default")
     async def reset(self, interaction: discord.Interaction[RethreadBot],
-                    setting: Literal["channel", "pace", "profanity", "words", "webhooks", "role", "auto_poll"]) -> None:
+                    setting: Literal["channel", "pace", "profanity", "words", "webhooks", "role", "auto_poll",
+                                     "archive"]) -> None:
         key = {"channel": "replay_channel_id", "pace": "default_pace", "profanity": "profanity",
                "words": "profanity_words", "webhooks": "use_webhooks", "role": "replay_role_id",
-               "auto_poll": "auto_poll"}[setting]
+               "auto_poll": "auto_poll", "archive": "thread_archive_minutes"}[setting]
         changes = await self.bot.store.config.reset(interaction.guild_id or 0, interaction.user.id, key)
         await interaction.response.send_message(describe(changes), ephemeral=True,
                                                 allowed_mentions=discord.AllowedMentions.none())

@@ -58,7 +58,7 @@ class PollCog(commands.GroupCog, group_name="poll", group_description="Vote on a
     # -- making polls ---------------------------------------------------------------------------------------
 
     async def _target(self, interaction: discord.Interaction[RethreadBot],
-                      channel: discord.TextChannel | None) -> discord.TextChannel:
+                      channel: discord.TextChannel | None) -> discord.TextChannel | discord.Thread:
         settings = await self.bot.store.config.get(interaction.guild_id or 0)
         ensure_may_run_replays(interaction.user, settings)
         return checked_target(interaction, channel, settings, POLL_NEEDS, "post a poll there")
@@ -73,8 +73,9 @@ class PollCog(commands.GroupCog, group_name="poll", group_description="Vote on a
         link = await self.bot.store.replays.replayed_message(interaction.guild_id or 0, revision_id or 0, number)
         return refs[0], jump_url(interaction.guild_id or 0, link[0], link[1]) if link else None
 
-    async def _post(self, interaction: discord.Interaction[RethreadBot], target: discord.TextChannel, spec,
-                    thread: ThreadSummary, kind: PollKind, comment_number: int | None = None) -> None:
+    async def _post(self, interaction: discord.Interaction[RethreadBot],
+                    target: discord.TextChannel | discord.Thread, spec, thread: ThreadSummary, kind: PollKind,
+                    comment_number: int | None = None) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         stored, message = await self.bot.polls.post(
             target, spec, guild_id=target.guild.id, thread_id=thread.id, kind=kind, comment_number=comment_number,

@@ -122,18 +122,19 @@ class ReplayCog(commands.GroupCog, group_name="replay", group_description="Repla
             f"{thread.comments}, {chosen_pace.describe()}.", ephemeral=True)
 
     async def _live(self, interaction: discord.Interaction[RethreadBot],
-                    channel: discord.TextChannel | None) -> Replay:
+                    channel: discord.TextChannel | None) -> tuple[Replay, str]:
+        """The live replay the command means, and its thread's title."""
         settings = await self._runner_settings(interaction)
         configured = interaction.guild.get_channel(settings.replay_channel_id or 0) if interaction.guild else None
-        for candidate in ([channel] if channel else [interaction.channel, configured]):
-            if candidate is not None and (replay := await self.bot.store.replays.live_in(candidate.id)):
-                return replay
+        candidates = [c.id for c in ([channel] if channel else [interaction.channel, configured]) if c is not None]
+        if found := await self.bot.store.live_replay(candidates):
+            return found
         where = channel.mention if channel else "this channel"
         raise UserError(f"There is no replay running in {where}. Start one with `/replay start`.")
 
     async def _apply(self, interaction: discord.Interaction[RethreadBot], channel: discord.TextChannel | None,
                      action: ReplayAction) -> None:
-        replay = await self._live(interaction, channel)
+        replay, _ = await self._live(interaction, channel)
         await interaction.response.send_message(await self.bot.replayer.apply(replay, action), ephemeral=True)
 
     @app_commands.command(name="pause", description="Pause the replay in this channel")
@@ -169,8 +170,7 @@ class ReplayCog(commands.GroupCog, group_name="replay", group_description="Repla
     @app_commands.guild_only()
     async def status(self, interaction: discord.Interaction[RethreadBot],
                      channel: discord.TextChannel | None = None) -> None:
-        replay = await self._live(interaction, channel)
-        title = await self.bot.store.revision_title(replay.revision_id) or "?"
+        replay, title = await self._live(interaction, channel)
         await interaction.response.send_message(status_text(replay, title, stored_pace(replay.pace)), ephemeral=True)
 
 

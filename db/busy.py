@@ -20,6 +20,7 @@ log = logging.getLogger("rethread.db")
 T = TypeVar("T")
 
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+_SQLITE_IOERR, _SQLITE_FULL = 10, 13
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,19 @@ def is_busy(exc: BaseException) -> bool:
         return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
     message = str(exc).lower()
     return "locked" in message or "busy" in message
+
+
+def cannot_save(exc: BaseException) -> bool:
+    """The system refused the write: the disk is full (SQLITE_FULL) or the write failed (SQLITE_IOERR, e.g. EFBIG
+    past a file-size limit). SQLite rolls the statement back and the connection stays usable: the same write may
+    succeed once space returns."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (_SQLITE_IOERR, _SQLITE_FULL)
+    message = str(exc).lower()
+    return "disk i/o error" in message or "disk is full" in message
 
 
 async def retry_busy(operation: Callable[[], Awaitable[T]], policy: LockPolicy = DEFAULT_POLICY, *,

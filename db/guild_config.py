@@ -24,6 +24,7 @@ class GuildSettings:
     use_webhooks: bool = True  # else the bot posts each comment itself, the author in an embed
     replay_role_id: int | None = None  # may start and control replays (besides Manage Server/Messages)
     auto_poll: bool = False  # post a "best comment" poll when a replay finishes
+    thread_archive_minutes: int = 1440  # a discussion's Discord thread hides after this long without messages
 
 
 DEFAULTS = GuildSettings()

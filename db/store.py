@@ -14,7 +14,6 @@ import os
 import sqlite3
 import stat
 import time
-from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -25,21 +24,26 @@ from typing import Any, Literal
 import aiosqlite
 
 from bot.core.model import Block, Comment, ReplySource, Thread
+from bot.core.replays import LIVE_STATES, Replay
 from db.bot_state import BotState
 from db.busy import DEFAULT_POLICY, LockPolicy, is_busy, retry_busy
-from db.folding import fold, needs_substring
+from db.discussions import DiscussionStore
+from db.folding import fold
 from db.guild_config import GuildConfig
 from db.migrate import migrate
 from db.polls import PollStore
-from db.replays import ReplayStore
+from db.replays import ReplayStore, replay_from_row
+from db.rows import BLOCK_SEPARATOR, INSERT_COMMENT, TOP_AUTHORS, CommentRow, ThreadRows, comment_values, thread_rows
 from db.search import (
-    MARK_CLOSE,
-    MARK_OPEN,
+    CAPTURED,
+    COUNT_CAP,
+    RANK_WITHIN,
+    SearchQuery,
     SearchSyntaxError,
     Snippet,
-    Term,
+    captured_source,
+    comment_source,
     flatten,
-    fts_string,
     marked_snippet,
     parse_query,
     substring_snippet,
@@ -50,9 +54,8 @@ log = logging.getLogger("rethread.db")
 
 ImportStatus = Literal["new", "revision", "unchanged"]
 
-_BLOCK_SEPARATOR = "\n\n"  # paragraphs never contain a blank line, so this join is reversible
+_BLOCK_SEPARATOR = BLOCK_SEPARATOR
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger id names nothing
-TOP_AUTHORS = 10  # kept with each revision
 
 # Importing: at most this many comments per transaction; a file with more is written in several and shown only
 # when complete. After holding the write lock for LOCK_SLICE seconds an import leaves it free for LOCK_PAUSE,
@@ -63,11 +66,36 @@ LOCK_PAUSE = 0.05
 STALE_PENDING = "-15 minutes"  # a part-written revision untouched this long was left by a process that died
 
 # Set on every connection; busy_timeout first, so that even switching to WAL waits for a busy database.
-CONNECT_PRAGMAS = ("PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL")
+# secure_delete: what is deleted (a member's words above all) is overwritten in the file, not just unlinked.
+CONNECT_PRAGMAS = ("PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA secure_delete = ON")
+# Read-only connections for what commands show (Store.reading): READERS for the quick reads (a page, a thread's
+# summary, autocomplete), LONG_READERS apart for searches and whole threads, so that those never hold up the others.
+READERS = 3
+LONG_READERS = 2
 
 
 class ImportBusy(Exception):
     """The same file is being imported by another process right now."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRefused:
+    """A file of a batch that the store did not take (nothing of it was written), and why, in words."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileImport:
+    """One file to store: its rows (:func:`db.rows.thread_rows`) and what identifies it (see
+    :meth:`Store.import_thread`)."""
+
+    rows: ThreadRows
+    source_key: str
+    sha256: str
+    source_path: str
+    slug: str | None = None
+    legacy_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +138,8 @@ class SearchHit:
     number: int
     author: str
     snippet: Snippet  # plain text on one line, as (text, highlighted) pieces
+    source: str = "comment"  # or CAPTURED: a member wrote it in a discussion
+    id: int = 0  # its row in that source
 
     @property
     def text(self) -> str:
@@ -126,29 +156,12 @@ class SearchResults:
         return self.total >= SEARCH_COUNT_CAP
 
 
-SEARCH_COUNT_CAP = 10_000
+SEARCH_COUNT_CAP = COUNT_CAP
 
 
 def comment_row(revision_id: int, comment: Comment) -> tuple:
     """A comment as the row the ``comments`` table stores (shared with the ingest benchmark's floor)."""
-    return (
-        revision_id,
-        comment.number,
-        comment.author,
-        int(comment.verified),
-        comment.posted_at.isoformat(timespec="seconds") if comment.posted_at else None,
-        comment.reply_to,
-        comment.reply_to_author,
-        comment.reply_source,
-        _BLOCK_SEPARATOR.join(b.text for b in comment.body),
-        "".join("q" if b.quote else "p" for b in comment.body),
-    )
-
-
-INSERT_COMMENT = (
-    "INSERT INTO comments (revision_id, number, author, verified, posted_at, reply_to, reply_to_author,"
-    " reply_source, text, blocks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+    return (revision_id, *comment_values(comment))
 
 
 def _comment_from_row(row: sqlite3.Row) -> Comment:
@@ -232,29 +245,31 @@ async def _connect(path: Path, policy: LockPolicy = DEFAULT_POLICY) -> aiosqlite
     return conn
 
 
-def _stats(thread: Thread) -> tuple[int, int, str]:
-    """(replies, commenters, top authors as JSON) of a parsed thread, kept with its revision."""
-    authors = Counter(c.author for c in thread.comments)
-    top = sorted(authors.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_AUTHORS]
-    replies = sum(1 for c in thread.comments if c.reply_to is not None)
-    return replies, len(authors), json.dumps(top, ensure_ascii=False)
-
-
-async def _insert_comments(conn: aiosqlite.Connection, revision_id: int, comments: Sequence[Comment]) -> None:
-    """Insert comments (their ``comments_fts`` rows by trigger), and into ``comments_cjk`` those in a script written
-    without spaces: decided here, in Python, as a per-row SQL test (GLOB) would cost more than the rest."""
-    await conn.executemany(INSERT_COMMENT, (comment_row(revision_id, c) for c in comments))
-    substring = [c.number for c in comments
-                 if needs_substring(c.author) or any(needs_substring(b.text) for b in c.body)]
-    for i in range(0, len(substring), 500):
-        numbers = substring[i : i + 500]
+async def _insert_comments(conn: aiosqlite.Connection, revision_id: int, comments: Sequence[CommentRow],
+                           substring: Sequence[int] = ()) -> None:
+    """Insert comments (their ``comments_fts`` rows by trigger), and into ``comments_cjk`` those of them in a
+    script written without spaces (``substring``: decided by :func:`db.rows.thread_rows` in Python, as a per-row
+    SQL test (GLOB) would cost more than the rest)."""
+    if not comments:
+        return
+    await conn.executemany(INSERT_COMMENT, ((revision_id, *row) for row in comments))
+    first, last = comments[0][0], comments[-1][0]
+    numbers = [n for n in substring if first <= n <= last]
+    for i in range(0, len(numbers), 500):
+        part = numbers[i : i + 500]
         await conn.execute(
             "INSERT INTO comments_cjk (rowid, author, text) SELECT id, author, text FROM comments"
-            f" WHERE revision_id = ? AND number IN ({', '.join('?' * len(numbers))})", (revision_id, *numbers))
+            f" WHERE revision_id = ? AND number IN ({', '.join('?' * len(part))})", (revision_id, *part))
 
 
-def _chunks(items: Sequence[Comment], size: int) -> list[Sequence[Comment]]:
+def _chunks(items: Sequence[CommentRow], size: int) -> list[Sequence[CommentRow]]:
     return [items[i : i + size] for i in range(0, len(items), size)] or [items]
+
+
+def _refusal(exc: BaseException) -> str:
+    if isinstance(exc, ImportBusy):
+        return "another process is importing this file right now; try again later"
+    return f"the database refused its rows ({exc})"
 
 
 class Store:
@@ -268,10 +283,14 @@ class Store:
         self._writer_lock = asyncio.Lock()
         self._writing_since = 0.0  # when this store's imports last began holding the write lock in a row
         self._last_commit = 0.0
+        self._idle_readers: list[aiosqlite.Connection] = []  # both kinds: a connection is a connection
+        self._reader_slots = {False: asyncio.Semaphore(READERS), True: asyncio.Semaphore(LONG_READERS)}
+        self._closed = False
         self.config = GuildConfig(conn, self.transaction)
         self.replays = ReplayStore(conn, policy)
         self.bot_state = BotState(conn, policy)
         self.polls = PollStore(conn, self.transaction, policy)
+        self.discussions = DiscussionStore(conn, self.transaction, policy)
 
     @classmethod
     async def open(cls, path: str | Path, *, migrate_schema: bool = True, policy: LockPolicy = DEFAULT_POLICY
@@ -299,12 +318,46 @@ class Store:
             await store.close()
 
     async def close(self) -> None:
+        self._closed = True
         try:
             if self._writer is not None:
                 writer, self._writer = self._writer, None
                 await writer.close()
+            while self._idle_readers:
+                await self._idle_readers.pop().close()
         finally:
             await self.conn.close()
+
+    @asynccontextmanager
+    async def reading(self, *, long: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+        """A read-only connection, opened when first needed: what commands show is read here, so a read waits
+        neither for the shared connection's queue (replays' progress, votes) nor for a writer (WAL lets readers
+        go on beside one). ``long`` reads (a search, a whole thread) take turns among LONG_READERS of their own,
+        the others among READERS. Each statement sees the database as last committed."""
+        async with self._reader_slots[long]:
+            conn = self._idle_readers.pop() if self._idle_readers else await self._open_reader()
+            try:
+                yield conn
+            finally:
+                if self._closed:
+                    await conn.close()
+                else:
+                    self._idle_readers.append(conn)
+
+    async def _open_reader(self) -> aiosqlite.Connection:
+        conn = await _connect(self.path, self.policy)
+        await conn.execute("PRAGMA query_only = ON")  # a read path never writes, even by mistake
+        return conn
+
+    async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        # One trip to the connection's thread (execute, fetch and close there), not three: under a burst of
+        # commands the trips, not the SQL, were most of the time.
+        async with self.reading() as conn:
+            return list(await conn.execute_fetchall(sql, params))
+
+    async def _fetch_one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        rows = await self._fetch(sql, params)
+        return rows[0] if rows else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -357,67 +410,23 @@ class Store:
 
         Up to CHUNK_COMMENTS comments are written in one transaction; a larger file in several, its revision
         hidden until the last one commits (and removed if any fails)."""
-        chunks = _chunks(thread.comments, CHUNK_COMMENTS)
-        replies, commenters, top = _stats(thread)
+        return await self.import_file(FileImport(thread_rows(thread), source_key, sha256, source_path, slug,
+                                                 tuple(legacy_keys)))
+
+    async def import_file(self, item: FileImport) -> ImportResult:
+        """:meth:`import_thread` for a file already turned into rows (see :mod:`db.rows`)."""
+        rows = item.rows
+        chunks = _chunks(rows.comments, CHUNK_COMMENTS)
         async with self._import_transaction() as conn:
-            found = await self._thread_by_key(conn, source_key, legacy_keys)
-            created = found is None
-            if found is not None:
-                thread_id, had_current, key = found
-                async with conn.execute(
-                    "SELECT number, comment_count FROM revisions WHERE thread_id = ? AND sha256 = ? AND complete = 1",
-                    (thread_id, sha256),
-                ) as cur:
-                    same = await cur.fetchone()
-                if key != source_key:  # found by a legacy key: from now on, by its own
-                    await conn.execute("UPDATE threads SET source_key = ? WHERE id = ?", (source_key, thread_id))
-                if same is not None:
-                    return ImportResult("unchanged", thread_id, same[0], same[1])
-                await conn.execute(
-                    "DELETE FROM revisions WHERE thread_id = ? AND complete = 0"
-                    f" AND imported_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '{STALE_PENDING}')", (thread_id,))
-                async with conn.execute(
-                    "SELECT COUNT(*) FROM revisions WHERE thread_id = ? AND sha256 = ? AND complete = 0",
-                    (thread_id, sha256),
-                ) as cur:
-                    row = await cur.fetchone()
-                if row and row[0]:
-                    raise ImportBusy(f"{source_path} is being imported by another process right now")
-            else:
-                async with conn.execute(
-                    "SELECT t.id, r.number, r.comment_count FROM threads t JOIN revisions r"
-                    " ON r.id = t.current_revision_id WHERE r.sha256 = ? ORDER BY t.id LIMIT 1", (sha256,)
-                ) as cur:
-                    copy = await cur.fetchone()
-                if copy is not None:
-                    return ImportResult("unchanged", copy[0], copy[1], copy[2])
-                cur = await conn.execute("INSERT INTO threads (slug, source_key) VALUES (?, ?)",
-                                         (await self._free_slug(conn, slug or "thread"), source_key))
-                thread_id, had_current = cur.lastrowid or 0, False
-            async with conn.execute(
-                "SELECT COALESCE(MAX(number), 0) + 1 FROM revisions WHERE thread_id = ?", (thread_id,)
-            ) as cur:
-                row = await cur.fetchone()
-            number = int(row[0]) if row else 1
-            status: ImportStatus = "revision" if had_current else "new"
-            cur = await conn.execute(
-                "INSERT INTO revisions (thread_id, number, sha256, source_path, title, byline, article,"
-                " comment_count, warnings, complete, title_key, reply_count, commenter_count, top_authors)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (thread_id, number, sha256, source_path, thread.title, thread.byline,
-                 json.dumps(list(thread.article), ensure_ascii=False), len(thread.comments),
-                 json.dumps(list(thread.warnings), ensure_ascii=False), int(len(chunks) == 1), fold(thread.title),
-                 replies, commenters, top),
-            )
-            revision_id = cur.lastrowid or 0
-            await _insert_comments(conn, revision_id, chunks[0])
-            if len(chunks) == 1:
-                await conn.execute("UPDATE threads SET current_revision_id = ? WHERE id = ?", (revision_id, thread_id))
+            written = await self._write_file(conn, item, chunks[0], complete=len(chunks) == 1)
+        if isinstance(written, ImportResult):
+            return written
+        revision_id, thread_id, created, result = written
         if len(chunks) > 1:
             try:
                 for chunk in chunks[1:]:
                     async with self._import_transaction() as conn:
-                        await _insert_comments(conn, revision_id, chunk)
+                        await _insert_comments(conn, revision_id, chunk, rows.substring)
                         await conn.execute("UPDATE revisions SET imported_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
                                            " WHERE id = ?", (revision_id,))  # still alive: not stale
                 async with self._import_transaction() as conn:
@@ -430,7 +439,91 @@ class Store:
             except BaseException:
                 await self._discard(revision_id, thread_id if created else None)
                 raise
-        return ImportResult(status, thread_id, number, len(thread.comments))
+        return result
+
+    async def import_files(self, items: Sequence[FileImport]) -> list[ImportResult | ImportRefused]:
+        """Several files in one transaction, still all or nothing per file: if any of them fails, the whole
+        transaction is rolled back and each file is written again on its own, so one bad file never takes the
+        others with it. A file the store refuses (another process is importing it, rows that break a constraint)
+        gets an :class:`ImportRefused` in its place; other errors (a full disk...) are raised. Files of more than
+        CHUNK_COMMENTS comments are written on their own, in chunks."""
+        results: list[ImportResult | ImportRefused | None] = [None] * len(items)
+        small = [i for i, item in enumerate(items) if len(item.rows.comments) <= CHUNK_COMMENTS]
+        if len(small) > 1:
+            try:
+                async with self._import_transaction() as conn:
+                    for i in small:
+                        written = await self._write_file(conn, items[i], items[i].rows.comments, complete=True)
+                        results[i] = written if isinstance(written, ImportResult) else written[3]
+            except (ImportBusy, sqlite3.IntegrityError) as exc:
+                log.info("a batch of %d files failed (%s); writing them one by one", len(small), exc)
+                results = [None] * len(items)
+        for i, item in enumerate(items):
+            if results[i] is None:
+                try:
+                    results[i] = await self.import_file(item)
+                except (ImportBusy, sqlite3.IntegrityError) as exc:
+                    results[i] = ImportRefused(_refusal(exc))
+        return [r for r in results if r is not None]
+
+    async def _write_file(self, conn: aiosqlite.Connection, item: FileImport, comments: Sequence[CommentRow], *,
+                          complete: bool) -> ImportResult | tuple[int, int, bool, ImportResult]:
+        """Inside a transaction: the thread (found or created), its revision and ``comments``. An unchanged
+        file is its ImportResult; else (revision id, thread id, thread created, result)."""
+        rows, source_key, sha256 = item.rows, item.source_key, item.sha256
+        found = await self._thread_by_key(conn, source_key, item.legacy_keys)
+        created = found is None
+        if found is not None:
+            thread_id, had_current, key = found
+            async with conn.execute(
+                "SELECT number, comment_count FROM revisions WHERE thread_id = ? AND sha256 = ? AND complete = 1",
+                (thread_id, sha256),
+            ) as cur:
+                same = await cur.fetchone()
+            if key != source_key:  # found by a legacy key: from now on, by its own
+                await conn.execute("UPDATE threads SET source_key = ? WHERE id = ?", (source_key, thread_id))
+            if same is not None:
+                return ImportResult("unchanged", thread_id, same[0], same[1])
+            await conn.execute(
+                "DELETE FROM revisions WHERE thread_id = ? AND complete = 0"
+                f" AND imported_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '{STALE_PENDING}')", (thread_id,))
+            async with conn.execute(
+                "SELECT COUNT(*) FROM revisions WHERE thread_id = ? AND sha256 = ? AND complete = 0",
+                (thread_id, sha256),
+            ) as cur:
+                row = await cur.fetchone()
+            if row and row[0]:
+                raise ImportBusy(f"{item.source_path} is being imported by another process right now")
+        else:
+            async with conn.execute(
+                "SELECT t.id, r.number, r.comment_count FROM threads t JOIN revisions r"
+                " ON r.id = t.current_revision_id WHERE r.sha256 = ? ORDER BY t.id LIMIT 1", (sha256,)
+            ) as cur:
+                copy = await cur.fetchone()
+            if copy is not None:
+                return ImportResult("unchanged", copy[0], copy[1], copy[2])
+            cur = await conn.execute("INSERT INTO threads (slug, source_key) VALUES (?, ?)",
+                                     (await self._free_slug(conn, item.slug or "thread"), source_key))
+            thread_id, had_current = cur.lastrowid or 0, False
+        async with conn.execute(
+            "SELECT COALESCE(MAX(number), 0) + 1 FROM revisions WHERE thread_id = ?", (thread_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        number = int(row[0]) if row else 1
+        cur = await conn.execute(
+            "INSERT INTO revisions (thread_id, number, sha256, source_path, title, byline, article,"
+            " comment_count, warnings, complete, title_key, reply_count, commenter_count, top_authors)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (thread_id, number, sha256, item.source_path, rows.title, rows.byline, rows.article,
+             len(rows.comments), rows.warnings, int(complete), rows.title_key, rows.replies, rows.commenters,
+             rows.top_authors),
+        )
+        revision_id = cur.lastrowid or 0
+        await _insert_comments(conn, revision_id, comments, rows.substring)
+        if complete:
+            await conn.execute("UPDATE threads SET current_revision_id = ? WHERE id = ?", (revision_id, thread_id))
+        status: ImportStatus = "revision" if had_current else "new"
+        return revision_id, thread_id, created, ImportResult(status, thread_id, number, len(rows.comments))
 
     @staticmethod
     async def _thread_by_key(conn: aiosqlite.Connection, key: str, legacy_keys: Sequence[str]
@@ -486,20 +579,34 @@ class Store:
 
     async def threads(self, limit: int | None = None, offset: int = 0) -> list[ThreadSummary]:
         """Stored threads by id; ``limit`` and ``offset`` read one page of them."""
-        async with self.conn.execute(self._SUMMARY + " ORDER BY t.id LIMIT ? OFFSET ?",
-                                     (-1 if limit is None else max(0, limit), max(0, offset))) as cur:
-            return [ThreadSummary(*row) for row in await cur.fetchall()]
+        rows = await self._fetch(self._SUMMARY + " ORDER BY t.id LIMIT ? OFFSET ?",
+                                 (-1 if limit is None else max(0, limit), max(0, offset)))
+        return [ThreadSummary(*row) for row in rows]
+
+    async def thread_page(self, page: int, per_page: int) -> tuple[int, int, list[ThreadSummary]]:
+        """(threads in all, the page shown, its threads): page ``page`` of ``per_page`` threads by id, or the last
+        page when there are fewer; the count comes with the page, in one read."""
+        per_page = max(1, per_page)
+        page = max(1, min(page, 10**9))
+        for _ in range(2):
+            rows = await self._fetch(
+                "SELECT (SELECT COUNT(*) FROM threads WHERE current_revision_id IS NOT NULL), t.id, t.slug, r.title,"
+                " r.number, r.comment_count, r.imported_at FROM threads t JOIN revisions r"
+                " ON r.id = t.current_revision_id ORDER BY t.id LIMIT ? OFFSET ?", (per_page, (page - 1) * per_page))
+            if rows or page == 1:
+                break
+            page = max(1, -(-await self.thread_count() // per_page))  # past the end: the last page
+        total = int(rows[0][0]) if rows else await self.thread_count()
+        return total, page, [ThreadSummary(*row[1:]) for row in rows]
 
     async def thread_count(self) -> int:
-        async with self.conn.execute("SELECT COUNT(*) FROM threads WHERE current_revision_id IS NOT NULL") as cur:
-            row = await cur.fetchone()
+        row = await self._fetch_one("SELECT COUNT(*) FROM threads WHERE current_revision_id IS NOT NULL")
         return int(row[0]) if row else 0
 
     async def thread_summary(self, thread_id: int) -> ThreadSummary | None:
         if not _valid_id(thread_id):
             return None
-        async with self.conn.execute(self._SUMMARY + " WHERE t.id = ?", (thread_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self._fetch_one(self._SUMMARY + " WHERE t.id = ?", (thread_id,))
         return ThreadSummary(*row) if row else None
 
     async def find_threads(self, words: str, limit: int = 25) -> list[ThreadSummary]:
@@ -511,19 +618,16 @@ class Store:
             where = (" WHERE t.current_revision_id IN (SELECT id FROM revisions WHERE "
                      + " AND ".join("instr(title_key, ?) > 0" for _ in terms) + ")")
         sql = f"{self._SUMMARY}{where} ORDER BY r.imported_at DESC, t.id DESC LIMIT ?"
-        async with self.conn.execute(sql, (*terms, max(0, limit))) as cur:
-            return [ThreadSummary(*row) for row in await cur.fetchall()]
+        return [ThreadSummary(*row) for row in await self._fetch(sql, (*terms, max(0, limit)))]
 
     async def thread_stats(self, thread_id: int) -> ThreadStats | None:
         """Title, byline and counts of the current revision: a few rows read, whatever the thread's size."""
         if not _valid_id(thread_id):
             return None
-        async with self.conn.execute(
+        row = await self._fetch_one(
             "SELECT t.id, r.id, r.title, r.byline, r.number, r.comment_count, r.reply_count, r.commenter_count,"
             " r.top_authors, r.imported_at FROM threads t JOIN revisions r ON r.id = t.current_revision_id"
-            " WHERE t.id = ?", (thread_id,)
-        ) as cur:
-            row = await cur.fetchone()
+            " WHERE t.id = ?", (thread_id,))
         if row is None:
             return None
         replies, commenters, top_json = row[6], row[7], row[8]
@@ -537,22 +641,32 @@ class Store:
                            top_authors=tuple(top[:TOP_AUTHORS]), imported_at=row[9])
 
     async def _count_comments(self, revision_id: int) -> tuple[int, int, list[tuple[str, int]]]:
-        async with self.conn.execute(
-            "SELECT COUNT(reply_to), COUNT(DISTINCT author) FROM comments WHERE revision_id = ?", (revision_id,)
-        ) as cur:
-            row = await cur.fetchone()
-        async with self.conn.execute(
+        row = await self._fetch_one(
+            "SELECT COUNT(reply_to), COUNT(DISTINCT author) FROM comments WHERE revision_id = ?", (revision_id,))
+        top = [(r[0], int(r[1])) for r in await self._fetch(
             "SELECT author, COUNT(*) AS n FROM comments WHERE revision_id = ? GROUP BY author"
-            " ORDER BY n DESC, author LIMIT ?", (revision_id, TOP_AUTHORS)
-        ) as cur:
-            top = [(r[0], int(r[1])) for r in await cur.fetchall()]
+            " ORDER BY n DESC, author LIMIT ?", (revision_id, TOP_AUTHORS))]
         return (int(row[0]), int(row[1]), top) if row else (0, 0, top)
+
+    async def live_replay(self, channel_ids: Sequence[int]) -> tuple[Replay, str] | None:
+        """The live replay of the first of these channels that has one, with its thread's title: one quick read
+        (not queued behind the replays' own writes on the shared connection)."""
+        ids = [c for c in channel_ids if _valid_id(c)]
+        if not ids:
+            return None
+        marks = ", ".join("?" * len(ids))
+        order = " ".join(f"WHEN {i} THEN {n}" for n, i in enumerate(ids))
+        live = ", ".join(f"'{state.value}'" for state in sorted(LIVE_STATES))
+        row = await self._fetch_one(
+            f"SELECT r.*, v.title AS thread_title FROM replays r JOIN revisions v ON v.id = r.revision_id"
+            f" WHERE r.channel_id IN ({marks}) AND r.state IN ({live}) ORDER BY CASE r.channel_id {order} END"
+            " LIMIT 1", ids)
+        return (replay_from_row(row), row["thread_title"]) if row else None
 
     async def revision_title(self, revision_id: int) -> str | None:
         if not _valid_id(revision_id):
             return None
-        async with self.conn.execute("SELECT title FROM revisions WHERE id = ?", (revision_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self._fetch_one("SELECT title FROM revisions WHERE id = ?", (revision_id,))
         return row[0] if row else None
 
     async def revision_thread(self, revision_id: int) -> Thread | None:
@@ -568,30 +682,34 @@ class Store:
         """The id of the thread's current revision, or of revision number ``revision``."""
         if not _valid_id(thread_id) or (revision is not None and not _valid_id(revision)):
             return None
-        args: tuple[int, ...] = (thread_id,)
-        sql = "SELECT current_revision_id FROM threads WHERE id = ?"
-        if revision is not None:
-            sql = "SELECT id FROM revisions WHERE thread_id = ? AND number = ? AND complete = 1"
-            args = (thread_id, revision)
-        async with self.conn.execute(sql, args) as cur:
-            row = await cur.fetchone()
+        row = await self._fetch_one(*self._revision_sql(thread_id, revision))
         return row[0] if row else None
+
+    @staticmethod
+    def _revision_sql(thread_id: int, revision: int | None) -> tuple[str, tuple[int, ...]]:
+        if revision is None:
+            return "SELECT current_revision_id FROM threads WHERE id = ?", (thread_id,)
+        return "SELECT id FROM revisions WHERE thread_id = ? AND number = ? AND complete = 1", (thread_id, revision)
 
     async def load_thread(self, thread_id: int, revision: int | None = None) -> Thread | None:
         """The whole thread, every comment: for replays and export, never for a summary."""
-        revision_id = await self.revision_id(thread_id, revision)
-        if revision_id is None:
+        if not _valid_id(thread_id) or (revision is not None and not _valid_id(revision)):
             return None
-        async with self.conn.execute(
-            "SELECT title, byline, article, warnings FROM revisions WHERE id = ?", (revision_id,)
-        ) as cur:
-            rev = await cur.fetchone()
-        if rev is None:
-            return None
-        async with self.conn.execute(
-            "SELECT * FROM comments WHERE revision_id = ? ORDER BY number", (revision_id,)
-        ) as cur:
-            comments = tuple(_comment_from_row(row) for row in await cur.fetchall())
+        async with self.reading(long=True) as conn:  # one connection throughout: it never waits for a quick one
+            found = list(await conn.execute_fetchall(*self._revision_sql(thread_id, revision)))
+            revision_id = found[0][0] if found else None
+            if revision_id is None:
+                return None
+            async with conn.execute(
+                "SELECT title, byline, article, warnings FROM revisions WHERE id = ?", (revision_id,)
+            ) as cur:
+                rev = await cur.fetchone()
+            if rev is None:
+                return None
+            async with conn.execute(
+                "SELECT * FROM comments WHERE revision_id = ? ORDER BY number", (revision_id,)
+            ) as cur:
+                comments = tuple(_comment_from_row(row) for row in await cur.fetchall())
         return Thread(
             title=rev["title"],
             byline=rev["byline"],
@@ -603,90 +721,86 @@ class Store:
     async def comment_previews(self, thread_id: int, typed: str, limit: int = 25) -> list[tuple[int, str, str]]:
         """(number, author, first words) of the current revision's comments whose number starts with ``typed``
         or whose author or first words contain it; read with ``LIMIT``, never the whole thread."""
-        revision_id = await self.revision_id(thread_id)
-        if revision_id is None:
+        if not _valid_id(thread_id):
             return []
         typed = typed.strip()
         pattern = "%" + typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        async with self.conn.execute(
-            "SELECT number, author, substr(text, 1, 200) FROM comments WHERE revision_id = ?"
+        rows = await self._fetch(
+            "SELECT number, author, substr(text, 1, 200) FROM comments"
+            " WHERE revision_id = (SELECT current_revision_id FROM threads WHERE id = ?)"
             " AND (? = '' OR CAST(number AS TEXT) LIKE ? || '%' OR author LIKE ? ESCAPE '\\'"
             " OR substr(text, 1, 200) LIKE ? ESCAPE '\\') ORDER BY number LIMIT ?",
-            (revision_id, typed, typed, pattern, pattern, limit),
-        ) as cur:
-            return [(row[0], row[1], row[2]) for row in await cur.fetchall()]
+            (thread_id, typed, typed, pattern, pattern, limit))
+        return [(row[0], row[1], row[2]) for row in rows]
 
     # -- search ---------------------------------------------------------------------------------------------
 
-    async def search_comments(self, query: str, limit: int = 20, *, advanced: bool = False) -> SearchResults:
-        """Comments of the threads' current revisions matching ``query``, best first, and how many match.
+    async def search_comments(self, query: str, limit: int = 20, *, advanced: bool = False,
+                              guild_id: int | None = None, thread_id: int | None = None) -> SearchResults:
+        """Comments of the threads' current revisions matching ``query``, and how many match (counted up to
+        SEARCH_COUNT_CAP). The hits are the best by bm25 among the newest RANK_WITHIN matches (all of them, for
+        most queries), so a common word costs no more than a rare one; snippets are made for the hits only.
 
         By default ``query`` is what a person types (see :mod:`db.search`): never a syntax error. With
         ``advanced`` it is an FTS5 query as SQLite reads it; one SQLite cannot read raises
-        :class:`SearchSyntaxError`."""
+        :class:`SearchSyntaxError`.
+
+        ``guild_id``: also what members wrote in that guild's discussions; ``thread_id``: that thread only."""
         limit = max(1, min(int(limit), 1000))
+        sources = (comment_source(thread_id), *([captured_source(guild_id, thread_id)] if guild_id else []))
         if advanced:
             if not query.strip():
                 return SearchResults(0, [])
-            words, substrings = query, []
+            search = SearchQuery(query, sources=sources)
         else:
             terms = parse_query(query)
             if not terms:
                 return SearchResults(0, [])
-            words = words_query([t for t in terms if not t.substring])
-            substrings = [t for t in terms if t.substring]
-        where, params = self._substring_conditions(substrings)
-        base = " FROM comments c JOIN threads t ON t.current_revision_id = c.revision_id"
-        if words:
-            base = (" FROM comments_fts JOIN comments c ON c.id = comments_fts.rowid"
-                    " JOIN threads t ON t.current_revision_id = c.revision_id")
-            where, params = ["comments_fts MATCH ?", *where], [words, *params]
-        base += " WHERE " + " AND ".join(where)
+            search = SearchQuery(words_query([t for t in terms if not t.substring]),
+                                 tuple(t.text for t in terms if t.substring), sources)
         try:
-            async with self.conn.execute(f"SELECT COUNT(*) FROM (SELECT 1{base} LIMIT ?)",
-                                         (*params, SEARCH_COUNT_CAP)) as cur:
-                row = await cur.fetchone()
-            total = int(row[0]) if row else 0
-            if words:
-                sql = (f"SELECT t.id, c.number, c.author, snippet(comments_fts, -1, ?, ?, '…', 16){base}"
-                       " ORDER BY rank LIMIT ?")
-                args: tuple[Any, ...] = (MARK_OPEN, MARK_CLOSE, *params, limit)
-            else:
-                sql, args = f"SELECT t.id, c.number, c.author, c.text{base} ORDER BY c.id LIMIT ?", (*params, limit)
-            async with self.conn.execute(sql, args) as cur:
-                rows = await cur.fetchall()
+            async with self.reading(long=True) as conn:
+                counted = list(await conn.execute_fetchall(*search.count(SEARCH_COUNT_CAP)))
+                total = int(counted[0][0]) if counted else 0
+                rows = list(await conn.execute_fetchall(*search.top(limit, RANK_WITHIN)))
+                marked: dict[tuple[str, int], str] = {}  # (source, id): its snippet
+                for source in search.sources if search.words else ():
+                    if ids := [r[1] for r in rows if r[0] == source.name]:
+                        snippets = await conn.execute_fetchall(*search.snippets(source, ids))
+                        marked.update(((source.name, r[0]), r[1]) for r in snippets)
         except sqlite3.OperationalError as exc:
             if advanced and not is_busy(exc):
                 raise SearchSyntaxError(str(exc)) from None
             raise
-        needles = [t.text for t in substrings]
-        hits = [SearchHit(row[0], row[1], flatten(row[2]),
-                          marked_snippet(row[3]) if words else substring_snippet(row[3], needles))
+        needles = list(search.substrings)
+        hits = [SearchHit(row[2], row[3], flatten(row[4]),
+                          marked_snippet(marked.get((row[0], row[1]), "")) if search.words
+                          else substring_snippet(row[5], needles), row[0], row[1])
                 for row in rows]
         return SearchResults(total, hits)
 
-    @staticmethod
-    def _substring_conditions(terms: list[Term]) -> tuple[list[str], list[Any]]:
-        """SQL conditions finding each term anywhere in a comment's text or author, through ``comments_cjk``:
-        its trigram index for three characters or more, a scan of that (small) table for shorter ones."""
-        where: list[str] = []
-        params: list[Any] = []
-        long = [t.text for t in terms if len(t.text) >= 3]
-        if long:
-            where.append("c.id IN (SELECT rowid FROM comments_cjk WHERE comments_cjk MATCH ?)")
-            params.append(" ".join(fts_string(text) for text in long))
-        for term in terms:
-            if len(term.text) < 3:
-                where.append("c.id IN (SELECT rowid FROM comments_cjk WHERE instr(text, ?) > 0"
-                             " OR instr(author, ?) > 0)")
-                params += [term.text, term.text]
-        return where, params
+    async def jump_targets(self, guild_id: int, hits: Sequence[SearchHit]) -> dict[tuple[str, int], tuple[int, int]]:
+        """Where each hit can be seen in this guild, as (channel id, message id): the latest replay of an imported
+        comment here, or the message a member wrote. Hits seen nowhere here are left out."""
+        found: dict[tuple[str, int], tuple[int, int]] = {}
+        for hit in hits:
+            if hit.source == CAPTURED:
+                row = await self._fetch_one(
+                    "SELECT d.channel_id, dc.message_id FROM discussion_comments dc JOIN discussions d"
+                    " ON d.id = dc.discussion_id WHERE dc.id = ? AND d.guild_id = ?", (hit.id, guild_id))
+            else:
+                row = await self._fetch_one(
+                    "SELECT r.channel_id, p.message_id FROM comments c JOIN replays r ON r.revision_id = c.revision_id"
+                    " JOIN replay_posts p ON p.replay_id = r.id AND p.comment_number = c.number AND p.part = 0"
+                    " WHERE c.id = ? AND r.guild_id = ? AND p.message_id IS NOT NULL ORDER BY r.id DESC LIMIT 1",
+                    (hit.id, guild_id))
+            if row is not None:
+                found[(hit.source, hit.id)] = (row[0], row[1])
+        return found
 
     async def counts(self) -> dict[str, int]:
         """Threads, revisions and comments stored (complete ones), from the revisions' counts."""
-        async with self.conn.execute(
+        row = await self._fetch_one(
             "SELECT (SELECT COUNT(*) FROM threads WHERE current_revision_id IS NOT NULL),"
-            " COUNT(*), COALESCE(SUM(comment_count), 0) FROM revisions WHERE complete = 1"
-        ) as cur:
-            row = await cur.fetchone()
+            " COUNT(*), COALESCE(SUM(comment_count), 0) FROM revisions WHERE complete = 1")
         return dict(zip(("threads", "revisions", "comments"), map(int, row or (0, 0, 0)), strict=True))

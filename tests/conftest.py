@@ -56,14 +56,16 @@ async def bot_db(tmp_path):
 
 
 @pytest.fixture
-async def simcord_bot(bot_db):
-    """The bot SimCord runs (simcord's pytest plugin builds `simcord_env` from it), on its own store."""
+async def simcord_bot(bot_db, request):
+    """The bot SimCord runs (simcord's pytest plugin builds `simcord_env` from it), on its own store. Marked
+    `without_message_content`: the bot as it runs once Discord refused it the Message Content intent."""
     from bot.runtime.app import RethreadBot
     from db.store import Store
     from tests.harness.simworld import test_settings
 
+    content = request.node.get_closest_marker("without_message_content") is None
     async with Store.opened(bot_db) as store:
-        bot = RethreadBot(test_settings(bot_db), store)
+        bot = RethreadBot(test_settings(bot_db), store, message_content=content)
         yield bot
         # SimCord detaches the bot without calling close(): stop its replays before the store closes.
         await bot.stop_background_work()

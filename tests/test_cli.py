@@ -186,3 +186,24 @@ def test_a_pace_out_of_range_is_a_one_line_error(cli, pace):
     result = cli("preview", str(DEMO_SEEDS[0]), "--pace", pace)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "Invalid value for '--pace'" in result.stderr
+
+
+def test_threads_lists_a_page_of_plain_lines_and_says_how_to_see_more(cli):
+    assert cli("import", str(ROOT / "seeds")).returncode == 0
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
+    first = cli("threads", "--limit", "2")
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert lines[0] == "ID  Comments  Rev  Imported              Title"
+    assert re.fullmatch(rf" 1        10    1  {stamp}  Café Zürich Closes After 62 Years as Regulars Say Goodbye",
+                        lines[1]), lines[1]
+    assert re.fullmatch(rf" 2        10    1  {stamp}  Lighthouse Keepers' Logbooks Fill a Gap in 1890s Weather"
+                        " Records", lines[2]), lines[2]
+    assert len(lines) == 3
+    assert first.stderr.strip() == "page 1 of 2 (3 threads, 2 a page); --page 2 for more; --limit 0 for all"
+    last = cli("threads", "--limit", "2", "--page", "9")  # past the end: the last page
+    assert [line.split("  ")[-1] for line in last.stdout.splitlines()] == [
+        "Title", "Town Council Votes to Turn Old Rail Depot Into a Night Market"]
+    assert last.stderr.strip() == "page 2 of 2 (3 threads, 2 a page); --limit 0 for all"
+    everything = cli("threads", "--limit", "0")
+    assert len(everything.stdout.splitlines()) == 4 and everything.stderr == ""

@@ -23,7 +23,8 @@ async def test_the_command_set(world):
     assert names == [
         "article post",
         "config reset", "config set", "config show", "config words",
+        "discuss close", "discuss forget-me", "discuss start", "discuss status",
         "poll ask", "poll best", "poll comment", "poll end", "poll list", "poll results",
         "replay next", "replay pause", "replay resume", "replay start", "replay status", "replay stop",
-        "thread info", "thread list", "thread search",
+        "thread export", "thread info", "thread list", "thread search", "thread stats",
     ]

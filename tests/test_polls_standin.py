@@ -3,8 +3,15 @@ permission, voters paged 100 at a time with `after`, and a poll that ended while
 
 from __future__ import annotations
 
+import sqlite3
+
 from tests.fakediscord import FakeDiscord
 from tests.test_replay_durability import until
+
+
+def stored_votes(db_path) -> int:
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        return conn.execute("SELECT COUNT(*) FROM poll_votes").fetchone()[0]
 
 
 def polls(fake: FakeDiscord):
@@ -51,6 +58,7 @@ async def test_votes_cast_while_offline_are_read_back_page_by_page(bot, fast_fak
     await bot.start()
     pages = lambda: fast_fake.requests_to("GET", "/channels/*/polls/*/answers/1")  # noqa: E731
     await until(lambda: len(pages()) >= 3, "the voters to be read", proc=bot)
+    await until(lambda: stored_votes(bot.db_path) == 231, "the voters to be stored", proc=bot)  # after the pages
     queries = [r.query for r in pages()]
     assert all(q["limit"] == "100" for q in queries) and "after" not in queries[0]
     assert len({q["after"] for q in queries[1:]}) == len(queries) - 1, "each page starts after the last one"

@@ -213,31 +213,52 @@ def embed_sizes_fit(embed) -> None:
 async def test_thread_search_answers_any_text_within_discords_limits(world, query):
     result = await world.slash("thread search", query=query)
     assert result.ephemeral
-    content = result.response.content
-    assert 0 < len(content) <= 2000
-    assert "Something went wrong" not in content
-    assert content.startswith(("No comment matches", "“")) or " match" in content.splitlines()[0]
+    if result.response.embeds:
+        (page,) = result.response.embeds
+        embed_sizes_fit(page)
+        assert " match" in page.title and page.footer.text.startswith("Page 1 of ")
+    else:
+        content = result.response.content
+        assert 0 < len(content) <= 2000 and "Something went wrong" not in content
+        assert content.startswith(("No comment matches", "“"))
 
 
 async def test_thread_search_says_how_many_matched_and_bolds_the_matches(world):
     result = await world.slash("thread search", query="strudel")
-    lines = result.response.content.splitlines()
-    assert lines[0] == "**2** comments match “strudel”"
-    assert len(lines) == 3 and all("**strudel**" in line for line in lines[1:])
+    (page,) = result.response.embeds
+    assert page.title == "2 comments match “strudel”"
+    lines = page.description.splitlines()
+    assert len(lines) == 2 and all("**strudel**" in line for line in lines)
+    assert page.footer.text == "Page 1 of 1 · showing 2 of 2"
     many = await world.slash("thread search", query="the")
-    content = many.response.content
-    assert len(content) <= 2000 and content.splitlines()[-1].startswith("-# showing 10")
+    (first,) = many.response.embeds
+    embed_sizes_fit(first)
+    assert len(first.description.splitlines()) == 10 and first.footer.text == "Page 1 of 3 · showing 26 of 26"
 
 
-async def test_thread_search_results_fit_2000_characters_and_show_text_literally(world):
+async def test_thread_search_pages_turn_with_buttons_for_the_member_who_asked(world):
+    many = await world.slash("thread search", query="the")
+    message = many.response  # the answer as the member sees it, updated by each click
+    first = message.embeds[0].description
+    assert [c["label"] for row in message.components for c in row["components"]] == ["Previous", "Next"]
+    await world.member.click(message, label="Next")
+    assert message.embeds[0].footer.text == "Page 2 of 3 · showing 26 of 26"
+    assert message.embeds[0].description != first
+    await world.member.click(message, label="Previous")
+    assert message.embeds[0].description == first and message.embeds[0].footer.text.startswith("Page 1 of 3")
+
+
+async def test_thread_search_results_fit_and_show_text_literally(world):
     store = world.env.bot.store
     hostile = "**bold** [link](https://evil.example) @everyone <@123> ~~x~~ needle " + "long " * 600
     await add(store, "h", thread("Hostile", *[hostile] * 12, authors=("x** [a](https://evil.example)",)))
     result = await world.slash("thread search", query="needle")
-    content = result.response.content
-    assert len(content) <= 2000 and content.startswith("**12** comments match")
-    assert "[link](" not in content.replace("\\[link\\](", "") and "@everyone" not in content
-    assert "**needle**" in content
+    page = result.response.embeds[0]
+    embed_sizes_fit(page)
+    assert page.title == "12 comments match “needle”" and page.footer.text.startswith("Page 1 of 2")
+    text = page.description
+    assert "[link](" not in text.replace("\\[link\\](", "") and "@everyone" not in text
+    assert "**needle**" in text
 
 
 async def test_thread_info_reads_summaries_and_fits_a_300_character_title(world, monkeypatch):
@@ -264,14 +285,14 @@ async def test_thread_list_reads_one_page_and_fits_4096_characters(world, monkey
     for i in range(40):
         await add(store, f"t{i}", thread(f"{i} " + "a rather long title with *stars* and [brackets] " * 8))
     read = []
-    original = store.threads
+    original = store.thread_page
 
     async def counted(*args, **kwargs):
-        rows = await original(*args, **kwargs)
+        total, page, rows = await original(*args, **kwargs)
         read.append(len(rows))
-        return rows
+        return total, page, rows
 
-    monkeypatch.setattr(store, "threads", counted)
+    monkeypatch.setattr(store, "thread_page", counted)
     first = (await world.slash("thread list")).response.embeds[0]
     embed_sizes_fit(first)
     assert first.title == "43 threads" and first.footer.text.startswith("Page 1 of 3")
@@ -279,3 +300,5 @@ async def test_thread_list_reads_one_page_and_fits_4096_characters(world, monkey
     last = (await world.slash("thread list", page=3)).response.embeds[0]
     embed_sizes_fit(last)
     assert last.description.count("\n") == 2 and last.footer.text.startswith("Page 3 of 3")
+    beyond = (await world.slash("thread list", page=9)).response.embeds[0]  # past the end: the last page
+    assert beyond.description == last.description and beyond.footer.text.startswith("Page 3 of 3")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import database, polls, running, threads
+from bot.cli import check, database, polls, running, stats, threads
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,5 +16,5 @@ def main() -> None:
     """
 
 
-for command in (*threads.COMMANDS, database.db, polls.polls, *running.COMMANDS):
+for command in (*threads.COMMANDS, database.db, polls.polls, stats.stats, check.check, *running.COMMANDS):
     main.add_command(command)

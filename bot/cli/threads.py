@@ -11,8 +11,8 @@ import click
 from rich.text import Text
 
 from bot.cli.common import CliError, Seconds, err, load_settings, opened_store, out, run_async, stored_thread
-from bot.cli.terminal import clean, line_text, plain, preview_thread, reply_tree
-from bot.core.export import export_thread
+from bot.cli.terminal import clean, line_text, one_line, plain, preview_thread, reply_tree
+from bot.core.export import export_discussion, export_thread
 from bot.core.model import Thread
 from bot.core.parser import ThreadFileError, load_thread_file
 from bot.importer import import_paths, thread_files
@@ -21,6 +21,8 @@ from db.store import SearchResults
 
 # JSON escapes C0 controls itself; DEL, C1 controls (U+009B is a one-character CSI) and bidi overrides it would
 # print raw. As \uXXXX escapes the JSON means the same and the terminal sees no control character.
+THREADS_PAGE = 50  # threads per page of `rethread threads`
+
 _JSON_UNSAFE = {code: f"\\u{code:04x}" for code in (*range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
@@ -51,8 +53,10 @@ def parse(file: Path, as_json: bool) -> None:
 
 @click.command(name="import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--workers", type=click.IntRange(0, 64), default=None,
+              help="Processes parsing files while this one writes (default: CPUs - 1, at most 3; 0: parse here).")
 @run_async
-async def import_(paths: tuple[Path, ...]) -> None:
+async def import_(paths: tuple[Path, ...], workers: int | None) -> None:
     """Import thread files, or every *.txt in folders, into the database.
 
     Importing the same file again stores nothing new; a changed file becomes a new revision of its thread.
@@ -68,7 +72,7 @@ async def import_(paths: tuple[Path, ...]) -> None:
                             console=err, transient=True, disable=len(files) < 2 or not err.is_terminal)
         with progress:
             task = progress.add_task("import", total=len(files))
-            summary = await import_paths(store, files, max_bytes=settings.max_file_bytes,
+            summary = await import_paths(store, files, max_bytes=settings.max_file_bytes, workers=workers,
                                          on_file=lambda _: progress.advance(task))
     for warning in summary.warnings:
         err.print(f"[yellow]warning:[/] {plain(warning)}")
@@ -84,21 +88,29 @@ async def import_(paths: tuple[Path, ...]) -> None:
 
 
 @click.command()
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True, help="Which page of threads.")
+@click.option("--limit", type=click.IntRange(0), default=THREADS_PAGE, show_default=True,
+              help="Threads per page (0: all of them).")
 @run_async
-async def threads() -> None:
-    """List the stored threads."""
-    from rich.table import Table
-
+async def threads(page: int, limit: int) -> None:
+    """List the stored threads, one per line: ID, comments, revision, when imported, title."""
     async with opened_store(load_settings()) as store:
-        rows = await store.threads()
+        total = await store.thread_count()
+        pages = max(1, -(-total // limit)) if limit else 1
+        page = min(page, pages)
+        rows = await store.threads(limit=limit or None, offset=(page - 1) * limit)
     if not rows:
         out.print("No threads yet. Import some with: rethread import seeds/")
         return
-    table = Table("ID", "Title", "Comments", "Rev", "Imported", box=None, header_style="bold")
-    for row in rows:  # cells as Text: a title is never read as markup
-        table.add_row(str(row.id), line_text(row.title), str(row.comments), str(row.revision),
-                      line_text(row.imported_at))
-    out.print(table)
+    # Plain lines, the title last: a table measuring every cell took seconds for a few thousand threads.
+    width = max(2, len(str(rows[-1].id)))
+    lines = [f"{'ID':>{width}}  {'Comments':>8}  {'Rev':>3}  {'Imported':<20}  Title"]
+    lines += [f"{row.id:>{width}}  {row.comments:>8,}  {row.revision:>3}  {one_line(row.imported_at):<20}  "
+              f"{one_line(row.title)}" for row in rows]
+    click.echo("\n".join(lines))
+    if pages > 1:
+        more = f"; --page {page + 1} for more" if page < pages else ""
+        err.print(f"[dim]page {page} of {pages} ({total:,} threads, {limit} a page){more}; --limit 0 for all[/]")
 
 
 @click.command()
@@ -115,11 +127,22 @@ async def show(thread_id: int, revision: int | None) -> None:
 @click.command()
 @click.argument("thread_id", type=int)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file instead of stdout.")
+@click.option("--discussion", type=int, metavar="N",
+              help="Add what members wrote in discussion N of this thread (any server's: you run the bot).")
 @run_async
-async def export(thread_id: int, output: Path | None) -> None:
-    """Write stored thread THREAD_ID back in the thread-file format."""
+async def export(thread_id: int, output: Path | None, discussion: int | None) -> None:
+    """Write stored thread THREAD_ID back in the thread-file format (with a discussion's comments after it)."""
     async with opened_store(load_settings()) as store:
-        text = export_thread(await stored_thread(store, thread_id))
+        thread = await stored_thread(store, thread_id)
+        if discussion is None:
+            text = export_thread(thread)
+        else:
+            found = await store.discussions.get(discussion)
+            if found is None or found.thread_id != thread_id:
+                held = await store.discussions.of_thread(thread_id)
+                raise CliError(f"thread {thread_id} has no discussion {discussion}"
+                               + (f"; its discussions: {', '.join(str(d.id) for d in held)}" if held else ""))
+            text = export_discussion(thread, await store.discussions.comments(found.id))
     if output:
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {plain(output)}")

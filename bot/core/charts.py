@@ -32,3 +32,29 @@ def results_chart(question: str, results: PollResults) -> bytes:
     out = io.BytesIO()
     figure.savefig(out, format="png")
     return out.getvalue()
+
+
+def activity_chart(title: str, authors: list[tuple[str, int, int]]) -> bytes:
+    """Comments per author, the thread's and the discussion's stacked: (author, original, members')."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    matplotlib.rcParams["text.parse_math"] = False
+    labels = [textwrap.shorten(a, 30, placeholder="…") for a, _, _ in authors]
+    figure = Figure(figsize=(6, 1.2 + 0.4 * len(labels)), dpi=100)
+    axes = figure.subplots()
+    positions = list(range(len(labels))[::-1])
+    original = [o for _, o, _ in authors]
+    members = [m for _, _, m in authors]
+    axes.barh(positions, original, color="#99AAB5", label="thread")
+    axes.barh(positions, members, left=original, color="#5865F2", label="discussion")
+    axes.set_yticks(positions, labels)
+    axes.set_title(textwrap.shorten(title, 60, placeholder="…"), loc="left", fontsize=11)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.legend(loc="lower right", frameon=False)
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()

@@ -14,8 +14,10 @@ import yarl
 from discord.ext import commands
 
 from bot.core.budget import Budgets, ChannelBudget
+from bot.core.discussions import CaptureMode
 from bot.core.replays import Replay
 from bot.runtime.clock import now_seconds
+from bot.runtime.discussions import DiscussionKeeper
 from bot.runtime.polls import PollKeeper
 from bot.runtime.replayer import Replayer
 from bot.runtime.tree import RethreadTree
@@ -24,7 +26,7 @@ from db.store import Store
 
 log = logging.getLogger("rethread")
 
-EXTENSIONS = ("cogs.threads", "cogs.article", "cogs.replay", "cogs.polls", "cogs.config")
+EXTENSIONS = ("cogs.threads", "cogs.article", "cogs.replay", "cogs.polls", "cogs.discuss", "cogs.config")
 
 
 def use_api_base(base: str | None) -> None:
@@ -39,13 +41,17 @@ class RethreadBot(commands.Bot):
     settings: Settings
     replayer: Replayer
     polls: PollKeeper
+    discussions: DiscussionKeeper
 
     def __init__(self, settings: Settings, store: Store, *, always_sync: bool = False, run_replays: bool = True,
-                 **options: Any):
+                 message_content: bool = True, **options: Any):
         intents = discord.Intents.none()
         intents.guilds = True  # channels and permissions
         intents.guild_polls = True  # votes on the bot's polls
-        intents.guild_messages = True  # message updates: a poll's final results arrive as one (not privileged)
+        intents.guild_messages = True  # members' messages in discussions; a poll's final results (an update)
+        # Privileged (a Developer Portal switch): without it Discord blanks the text of members' messages, except
+        # those that mention the bot or reply to it. Asked for; if refused, the bot runs without (see connect).
+        intents.message_content = message_content
         super().__init__(
             command_prefix=commands.when_mentioned,  # slash commands only; no prefix commands are registered
             intents=intents,
@@ -61,8 +67,11 @@ class RethreadBot(commands.Bot):
         self.replayer = Replayer(self, store, Budgets(settings.webhook_budget, clock=now_seconds),
                                  ChannelBudget(settings.api_budget, clock=now_seconds))
         self.polls = PollKeeper(self, store)
+        self.discussions = DiscussionKeeper(self, store, self.replayer)
+        self.discussions.mode = CaptureMode.FULL if message_content else CaptureMode.REDUCED
         self.replayer.on_finished = self._replay_finished
         self._start_tasks: list[asyncio.Task[None]] = []
+        self._ready_before = False  # on_ready has run once: another READY is a new gateway session
 
     async def login(self, token: str) -> None:
         use_api_base(self.settings.api_base)
@@ -73,7 +82,25 @@ class RethreadBot(commands.Bot):
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
             log.info("using API %s and gateway %s", self.settings.api_base, url)
 
+    async def connect(self, *, reconnect: bool = True) -> None:
+        try:
+            await super().connect(reconnect=reconnect)
+        except discord.PrivilegedIntentsRequired:
+            if not self._connection._intents.message_content:
+                raise
+            self._without_message_content()
+            await super().connect(reconnect=reconnect)
+
+    def _without_message_content(self) -> None:
+        log.warning("Discord refused the Message Content intent: capturing discussions in reduced mode (only "
+                    "messages that mention me or reply to me). To capture everything, enable Message Content Intent "
+                    "in the Developer Portal (your application → Bot → Privileged Gateway Intents) and restart.")
+        # discord.py keeps the intents it identifies with here; it offers no public way to change them.
+        self._connection._intents.message_content = False
+        self.discussions.mode = CaptureMode.REDUCED
+
     async def setup_hook(self) -> None:
+        await self.discussions.load()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
@@ -84,6 +111,13 @@ class RethreadBot(commands.Bot):
         """Once ready: resume the replays that were running and collect the polls that ended meanwhile."""
         self._start_tasks = [asyncio.create_task(self.replayer.resume_all(), name="resume-replays"),
                              asyncio.create_task(self.polls.start(), name="start-polls")]
+
+    async def on_ready(self) -> None:
+        # READY comes again after Discord refused to resume the gateway session: a new session replays nothing
+        # of the gap, so votes cast meanwhile are read back from Discord, as after a restart.
+        if self._start_tasks and self._ready_before:
+            self._start_tasks.append(asyncio.create_task(self.polls.start(), name="reconcile-polls"))
+        self._ready_before = True
 
     async def _replay_finished(self, replay: Replay) -> None:
         thread_id = await self.store.polls.thread_of(replay.revision_id)
@@ -115,7 +149,37 @@ class RethreadBot(commands.Bot):
             task.cancel()
         await self.replayer.close()
         await self.polls.close()
+        await self.discussions.settled()  # members' messages received before the stop are stored
 
     async def close(self) -> None:
         await self.stop_background_work()
         await super().close()
+
+
+class ShardedRethreadBot(RethreadBot, commands.AutoShardedBot):
+    """The same bot over several gateway connections (shards) in this process, each carrying its share of the
+    guilds (Discord requires it from 2,500 guilds). ``shard_count=None``: as many as Discord recommends."""
+
+    async def connect(self, *, reconnect: bool = True) -> None:
+        # One shard refused an intent closes the whole AutoShardedClient, so retrying without Message Content (as
+        # RethreadBot.connect does) would find it closed: ask the application's flags before identifying instead.
+        if self._connection._intents.message_content:
+            flags = (await self.application_info()).flags
+            if not (flags.gateway_message_content or flags.gateway_message_content_limited):
+                self._without_message_content()
+        await super().connect(reconnect=reconnect)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        # With several shards, a new session on one of them (after Discord refused to resume it) dispatches only
+        # shard_ready, not ready: read back the votes that shard missed, as on_ready does with one shard.
+        if self.is_ready() and (self.shard_count or 1) > 1 and self._start_tasks:
+            log.info("shard %d started a new session; reading back the polls' votes", shard_id)
+            self._start_tasks.append(asyncio.create_task(self.polls.start(), name="reconcile-polls"))
+
+
+def bot_for(settings: Settings, store: Store, **options: Any) -> RethreadBot:
+    """The bot `rethread run` starts: sharded as SHARD_COUNT says (``off``: one plain, unsharded connection)."""
+    if settings.shards == "off":
+        return RethreadBot(settings, store, **options)
+    return ShardedRethreadBot(settings, store, shard_count=None if settings.shards == "auto" else settings.shards,
+                              **options)

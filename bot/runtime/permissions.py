@@ -31,6 +31,9 @@ PERMISSION_LABELS = {
 
 REPLAY_NEEDS = ("view_channel", "send_messages", "embed_links", "read_message_history")
 ARTICLE_NEEDS = ("view_channel", "send_messages", "embed_links")
+# A discussion: a public thread (or forum post) with the article in it, then the replay.
+DISCUSSION_NEEDS = ("view_channel", "send_messages", "create_public_threads", "send_messages_in_threads",
+                    "embed_links", "read_message_history")
 
 
 def permission_label(name: str) -> str:
@@ -42,9 +45,11 @@ def missing(perms: discord.Permissions, needed: Iterable[str]) -> list[str]:
     return [permission_label(name) for name in needed if not getattr(perms, name)]
 
 
-def bot_missing_for_replay(channel: discord.abc.GuildChannel, use_webhooks: bool) -> list[str]:
-    """The permissions a replay needs in ``channel`` that the bot lacks."""
-    needed = (*REPLAY_NEEDS, "manage_webhooks") if use_webhooks else REPLAY_NEEDS
+def bot_missing_for_replay(channel: discord.abc.GuildChannel | discord.Thread, use_webhooks: bool) -> list[str]:
+    """The permissions a replay needs in ``channel`` (a Discord thread included) that the bot lacks."""
+    needed: tuple[str, ...] = (*REPLAY_NEEDS, "manage_webhooks") if use_webhooks else REPLAY_NEEDS
+    if isinstance(channel, discord.Thread):
+        needed = tuple("send_messages_in_threads" if n == "send_messages" else n for n in needed)
     return missing(channel.permissions_for(channel.guild.me), needed)
 
 
@@ -68,7 +73,8 @@ def ensure_may_run_replays(member: discord.Member | discord.User, settings: Guil
         raise UserError(replay_runner_refusal(settings))
 
 
-def ensure_member_can_post(member: discord.Member | discord.User, channel: discord.abc.GuildChannel) -> None:
+def ensure_member_can_post(member: discord.Member | discord.User,
+                           channel: discord.abc.GuildChannel | discord.Thread) -> None:
     """The bot posts on a member's behalf only where the member could post themselves."""
     if not isinstance(member, discord.Member):
         raise UserError("This command works in a server only.")
@@ -79,7 +85,9 @@ def ensure_member_can_post(member: discord.Member | discord.User, channel: disco
         raise UserError(f"You need {', '.join(lacking)} in {channel.mention} to have me post there.")
 
 
-def ensure_bot_can_post(channel: discord.abc.GuildChannel, needed: Iterable[str], what: str) -> None:
+def ensure_bot_can_post(channel: discord.abc.GuildChannel | discord.Thread, needed: Iterable[str], what: str) -> None:
+    if isinstance(channel, discord.Thread):  # in a thread, Send Messages in Threads is what counts
+        needed = ["send_messages_in_threads" if n == "send_messages" else n for n in needed]
     lacking = missing(channel.permissions_for(channel.guild.me), needed)
     if lacking:
         raise UserError(f"I need {', '.join(lacking)} in {channel.mention} to {what}.")

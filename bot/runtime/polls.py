@@ -84,9 +84,10 @@ class PollKeeper:
         if not settings.auto_poll:
             return
         channel = self.client.get_channel(replay.channel_id)
-        if not isinstance(channel, discord.TextChannel):
+        if not isinstance(channel, discord.TextChannel | discord.Thread):
             return
-        lacking = missing(channel.permissions_for(channel.guild.me), ("send_messages", "send_polls"))
+        send = "send_messages_in_threads" if isinstance(channel, discord.Thread) else "send_messages"
+        lacking = missing(channel.permissions_for(channel.guild.me), (send, "send_polls"))
         if lacking:
             log.warning("no poll after replay %s in channel %s: missing %s", replay.id, channel.id, ", ".join(lacking))
             return

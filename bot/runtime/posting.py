@@ -23,14 +23,27 @@ log = logging.getLogger("rethread.posting")
 WEBHOOK_NAME = "Rethread"
 NO_MENTIONS = discord.AllowedMentions.none()
 RETRIES = 5  # discord.py already retries 429 and 500/502/504; this covers 503 and dropped connections
-UNKNOWN_WEBHOOK, UNKNOWN_CHANNEL = 10015, 10003
+UNKNOWN_WEBHOOK, UNKNOWN_CHANNEL, THREAD_ARCHIVED = 10015, 10003, 50083
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
+# Where a replay posts: a text channel, or a Discord thread (a discussion; a forum post is one too).
+Target = discord.TextChannel | discord.Thread
+
+
 class ReplayBlocked(Exception):
     """The replay cannot go on until someone fixes something (a permission); it pauses and says what."""
+
+    remedy = "Grant it, then use `/replay resume`."
+
+
+class ThreadLocked(ReplayBlocked):
+    """The discussion's Discord thread was locked (or archived by a moderator and locked): only a moderator can
+    reopen it."""
+
+    remedy = "A moderator can unlock it; then use `/replay resume`."
 
 
 class ChannelGone(Exception):
@@ -63,10 +76,14 @@ class SentMessage:
 
 
 class ChannelPoster:
-    def __init__(self, client: discord.Client, channel: discord.TextChannel, replays: ReplayStore, use_webhooks: bool,
+    def __init__(self, client: discord.Client, channel: Target, replays: ReplayStore, use_webhooks: bool,
                  api_budget: ChannelBudget):
         self.client = client
         self.channel = channel
+        # Webhooks belong to a channel, never to a thread: a thread's messages go through its parent's webhook
+        # (one per parent, reused by all its threads), sent with thread_id.
+        self.thread = channel if isinstance(channel, discord.Thread) else None
+        self.webhook_home = channel.parent if isinstance(channel, discord.Thread) else channel
         self.replays = replays
         self.use_webhooks = use_webhooks
         self.api_budget = api_budget
@@ -81,17 +98,20 @@ class ChannelPoster:
             self.webhook = await self.call(self._find_or_create_webhook)
 
     async def _find_or_create_webhook(self) -> discord.Webhook:
-        saved = await self.replays.webhook(self.channel.id)
+        home = self.webhook_home
+        if not isinstance(home, discord.TextChannel | discord.ForumChannel):
+            raise ChannelGone("its channel is gone, or is not a text or forum channel any more")
+        saved = await self.replays.webhook(home.id)
         if saved:
             return discord.Webhook.partial(saved[0], saved[1], client=self.client)
         async with self.api_budget.slot():  # one slot per bot-authenticated request
-            hooks = await self.channel.webhooks()
+            hooks = await home.webhooks()
         webhook = next((h for h in hooks if h.user and h.user.id == self.bot_user_id and h.token), None)
         if webhook is None:
             async with self.api_budget.slot():
-                webhook = await self.channel.create_webhook(name=WEBHOOK_NAME, reason="Rethread replays comments here")
+                webhook = await home.create_webhook(name=WEBHOOK_NAME, reason="Rethread replays comments here")
         assert webhook.token is not None  # a webhook the bot created (or owns) always comes with its token
-        await self.replays.save_webhook(self.channel.id, webhook.id, webhook.token)
+        await self.replays.save_webhook(home.id, webhook.id, webhook.token)
         return discord.Webhook.partial(webhook.id, webhook.token, client=self.client)
 
     async def send_part(self, posted: PostedComment, part: int) -> int:
@@ -139,7 +159,8 @@ class ChannelPoster:
             assert self.webhook is not None
             try:
                 message = await self.call(self.webhook.send, content, username=username, avatar_url=avatar_url,
-                                          allowed_mentions=NO_MENTIONS, wait=True)
+                                          allowed_mentions=NO_MENTIONS, wait=True,
+                                          thread=self.thread or discord.utils.MISSING)
                 return message.id
             except WebhookGone:
                 self.webhook = None
@@ -180,12 +201,14 @@ class ChannelPoster:
             try:
                 return await fn(*args, **kwargs)
             except discord.Forbidden as exc:
+                if self.thread is not None and self.thread.locked:
+                    raise ThreadLocked(f"the thread {self.channel.mention} is locked") from exc
                 lacking = bot_missing_for_replay(self.channel, self.use_webhooks) or [
                     "a permission Discord did not name"]
                 raise ReplayBlocked(f"I am missing {', '.join(lacking)} in #{self.channel.name}") from exc
             except discord.NotFound as exc:
                 if exc.code == UNKNOWN_WEBHOOK:
-                    await self.replays.forget_webhook(self.channel.id)
+                    await self.replays.forget_webhook(self.webhook_home.id if self.webhook_home else self.channel.id)
                     raise WebhookGone() from exc
                 if exc.code == UNKNOWN_CHANNEL:
                     raise ChannelGone("the channel was deleted") from exc
@@ -197,7 +220,22 @@ class ChannelPoster:
                 log.warning("Discord error in #%s (%s); retrying in %.1f s", self.channel, exc, delay)
                 await asyncio.sleep(delay)
             except discord.HTTPException as exc:
+                if exc.code == THREAD_ARCHIVED and self.thread is not None:
+                    raise ThreadLocked(f"the thread {self.channel.mention} is locked") from exc
                 if 400 <= exc.status < 500 and exc.status not in (401, 429):
                     raise MessageRefused(exc.status, exc.code, exc.text) from exc
-                raise
+                if exc.status != 429 or attempt == RETRIES - 1:
+                    raise
+                # discord.py gave up after its own tries (a long burst of 429s): nothing was posted, so wait as
+                # Discord asks and try again rather than end the replay.
+                delay = max(_retry_after(exc), 0.5 * 2**attempt)
+                log.warning("Discord kept rate limiting #%s; retrying in %.1f s", self.channel, delay)
+                await asyncio.sleep(delay)
         raise AssertionError("unreachable")
+
+
+def _retry_after(exc: discord.HTTPException) -> float:
+    try:
+        return float(exc.response.headers.get("Retry-After", 0))
+    except (AttributeError, ValueError):
+        return 0.0

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 import discord
 
@@ -24,12 +27,14 @@ from bot.core.status import status_text
 from bot.core.text import title_in_text
 from bot.runtime.clock import now_seconds
 from bot.runtime.controls import controls_view
-from bot.runtime.posting import NO_MENTIONS, ChannelGone, ChannelPoster, ReplayBlocked
+from bot.runtime.posting import NO_MENTIONS, ChannelGone, ChannelPoster, ReplayBlocked, Target
+from db.busy import cannot_save
 from db.store import Store
 
 log = logging.getLogger("rethread.replay")
 
 STATUS_EDIT_INTERVAL = 3.0  # seconds between edits of the status message (each edit is an API call)
+SAVE_RETRY_FIRST, SAVE_RETRY_MAX = 0.5, 10.0  # seconds between tries while the disk refuses writes
 
 
 def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
@@ -52,8 +57,9 @@ class ReplayRunner:
         self.relaunch = False
         self.task: asyncio.Task[None] | None = None
         self.title = ""
-        self.channel: discord.TextChannel | None = None
+        self.channel: Target | None = None
         self.poster: ChannelPoster | None = None
+        self.budget_key = replay.channel_id  # whose webhook budget this replay spends (see _run)
         self.filter = ProfanityFilter("off")
         self._status_task: asyncio.Task[None] | None = None
         self._status_edited = 0.0
@@ -64,7 +70,7 @@ class ReplayRunner:
         except ChannelGone as exc:
             await self._end(ReplayState.FAILED, f"Replay ended: {exc}.")
         except ReplayBlocked as exc:
-            await self._block(str(exc))
+            await self._block(str(exc), exc.remedy)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -82,13 +88,13 @@ class ReplayRunner:
             raise ChannelGone("its record was removed from the database")
         return replay
 
-    async def _open_channel(self) -> discord.TextChannel:
+    async def _open_channel(self) -> Target:
         try:
             channel = self.client.get_channel(self.channel_id) or await self.client.fetch_channel(self.channel_id)
         except (discord.NotFound, discord.Forbidden):
             raise ChannelGone("the channel was deleted or is no longer visible to me") from None
-        if not isinstance(channel, discord.TextChannel):
-            raise ChannelGone("the channel is no longer a text channel")
+        if not isinstance(channel, discord.TextChannel | discord.Thread):
+            raise ChannelGone("the channel is no longer a text channel or a thread")
         return channel
 
     async def _run(self) -> None:
@@ -105,7 +111,9 @@ class ReplayRunner:
         self.poster = ChannelPoster(self.client, channel, self.replays, replay.use_webhooks,
                                     self.replayer.api_budget)
         await self.poster.prepare()
-        budget = self.replayer.webhook_budgets[self.channel_id]
+        # Discord counts a webhook's messages per webhook: threads sharing their parent's webhook share its budget.
+        self.budget_key = self.poster.webhook_home.id if self.poster.webhook_home else self.channel_id
+        budget = self.replayer.webhook_budgets[self.budget_key]
         if replay.use_webhooks and budget.idle and (replay.posted or replay.in_flight is not None):
             # A restart: Discord still counts what the last process sent in this window.
             budget.seed(await self.poster.call(self.poster.recent_send_times, budget.spec.limit))
@@ -152,9 +160,9 @@ class ReplayRunner:
 
     async def _post(self, replay: Replay, comment: Comment) -> None:
         assert self.poster is not None
-        await self.replays.begin_comment(replay.id, comment.number)
+        await self._saved(partial(self.replays.begin_comment, replay.id, comment.number))
         if self.filter.skips(comment.text):
-            await self.replays.record_post(replay.id, comment.number, 0, None)
+            await self._saved(partial(self.replays.record_post, replay.id, comment.number, 0, None))
         else:
             posted = await self._render(comment)
             done = await self.replays.posted_parts(replay.id, comment.number)
@@ -162,12 +170,46 @@ class ReplayRunner:
                 if part in done:
                     continue
                 if self.poster.use_webhooks:
-                    async with self.replayer.webhook_budgets[self.channel_id].slot():
+                    async with self.replayer.webhook_budgets[self.budget_key].slot():
                         message_id = await self.poster.send_part(posted, part)
                 else:
                     message_id = await self.poster.send_part(posted, part)  # announced limits: discord.py paces
-                await self.replays.record_post(replay.id, comment.number, part, message_id)
-        await self.replays.finish_comment(replay.id, comment.number)
+                await self._saved(partial(self.replays.record_post, replay.id, comment.number, part, message_id))
+        await self._saved(partial(self.replays.finish_comment, replay.id, comment.number))
+
+    async def _saved(self, write: Callable[[], Awaitable[None]]) -> None:
+        """Run one write of the replay's progress. While the disk refuses writes (full, or failing), the replay
+        pauses right here: it says so in the channel, sends nothing, tries the same write again with backoff,
+        and goes on by itself (saying so) once it succeeds. A posted message's id is kept until it is saved."""
+        wait = SAVE_RETRY_FIRST
+        announced = False
+        while True:
+            try:
+                await write()
+                break
+            except sqlite3.OperationalError as exc:
+                if not cannot_save(exc):
+                    raise
+                if not announced:
+                    announced = True
+                    log.warning("replay %s in guild %s channel %s paused: could not save its progress (%s); "
+                                "trying again until it can", self.replay_id, self.guild_id, self.channel_id, exc)
+                    await self._say(f"⏸ Replay of **{title_in_text(self.title)}** paused: I could not save its "
+                                    f"progress (the disk is full or failing). It goes on by itself once saving "
+                                    f"works again.")
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, SAVE_RETRY_MAX)
+        if announced:
+            log.info("replay %s in guild %s channel %s: saving works again; going on", self.replay_id,
+                     self.guild_id, self.channel_id)
+            await self._say(f"▶ Saving works again: the replay of **{title_in_text(self.title)}** goes on.")
+
+    async def _say(self, text: str) -> None:
+        if self.channel is None:
+            return
+        with contextlib.suppress(discord.HTTPException):
+            async with self.replayer.api_budget.slot():
+                await self.channel.send(text, allowed_mentions=NO_MENTIONS)
 
     async def _settle(self, replay: Replay, comment: Comment) -> None:
         """A send of ``comment`` began before a crash: record the parts Discord has, so none is posted twice."""
@@ -184,7 +226,7 @@ class ReplayRunner:
             if match is None:
                 break  # parts go out in order: the first missing one and those after it were never sent
             recent = [m for m in recent if m.id > match.id]
-            await self.replays.record_post(replay.id, comment.number, part, match.id)
+            await self._saved(partial(self.replays.record_post, replay.id, comment.number, part, match.id))
             found += 1
         log.info("replay %s: comment %s was in flight at shutdown; %d of its %d messages were already posted",
                  replay.id, comment.number, len(done) + found, len(posted.contents))
@@ -193,12 +235,26 @@ class ReplayRunner:
 
     async def _post_status(self, replay: Replay) -> None:
         assert self.poster is not None and self.channel is not None
+        text = status_text(replay, self.title, stored_pace(replay.pace))
+        # A run killed after Discord posted the status message but before its id was saved: adopt that message
+        # rather than show a second one.
+        earlier = await self.poster.call(self._status_posted_before, text)
+        if earlier is None:
+            async with self.replayer.api_budget.slot():
+                message = await self.poster.call(self.channel.send, text,
+                                                 view=controls_view(replay) or discord.utils.MISSING,
+                                                 allowed_mentions=NO_MENTIONS)
+            earlier = message.id
+        await self._saved(partial(self.replays.set_status_message, replay.id, earlier))
+
+    async def _status_posted_before(self, text: str) -> int | None:
+        assert self.channel is not None
+        me = self.client.user.id if self.client.user else 0
         async with self.replayer.api_budget.slot():
-            message = await self.poster.call(self.channel.send, status_text(replay, self.title,
-                                                                             stored_pace(replay.pace)),
-                                             view=controls_view(replay) or discord.utils.MISSING,
-                                             allowed_mentions=NO_MENTIONS)
-        await self.replays.set_status_message(replay.id, message.id)
+            async for message in self.channel.history(limit=10):
+                if message.author.id == me and message.webhook_id is None and message.content == text:
+                    return message.id
+        return None
 
     def refresh_status(self, *, now: bool = False) -> None:
         """Edit the status message soon: at most every few seconds, but always with the latest progress."""
@@ -221,7 +277,11 @@ class ReplayRunner:
                 await self._status_task
 
     async def _end(self, state: ReplayState, note: str | None) -> None:
-        await self.replays.set_state(self.replay_id, state, note)
+        if state is ReplayState.FINISHED:
+            # Shown before it is saved: killed in between, the next start finds nothing left to post and ends the
+            # replay again, edit included (saved first, the status would say "Replaying" for ever).
+            await self.replayer.edit_status(self.replay_id, self.title, ending=(state, note))
+        await self._saved(partial(self.replays.set_state, self.replay_id, state, note))
         if state is ReplayState.FINISHED and self.replayer.on_finished is not None:
             finished = await self.replays.get(self.replay_id)
             try:
@@ -234,16 +294,22 @@ class ReplayRunner:
         self.refresh_status(now=True)  # a deleted channel just makes this edit fail, which is logged
         await self._status_settled()
 
-    async def _block(self, reason: str) -> None:
-        note = f"Paused: {reason}. Grant it, then use /replay resume."
+    async def _block(self, reason: str, remedy: str) -> None:
+        note = f"Paused: {reason}. {remedy.replace('`', '')}"
         await self.replays.set_state(self.replay_id, ReplayState.PAUSED, note)
         log.warning("replay %s in guild %s channel %s paused: %s", self.replay_id, self.guild_id, self.channel_id,
                     reason)
         if self.channel is not None:
-            with contextlib.suppress(discord.HTTPException):
-                await self.channel.send(f"⏸ Replay of **{title_in_text(self.title)}** paused: "
-                                        f"{reason}. Grant it, then use `/replay resume`.",
-                                        allowed_mentions=NO_MENTIONS)
+            text = f"⏸ Replay of **{title_in_text(self.title)}** paused: {reason}. {remedy}"
+            # A locked thread refuses the bot too: then its parent channel hears why.
+            places = [self.channel, *([self.channel.parent] if isinstance(self.channel, discord.Thread) else [])]
+            for place in places:
+                if isinstance(place, discord.TextChannel | discord.Thread):
+                    try:
+                        await place.send(text, allowed_mentions=NO_MENTIONS)
+                        break
+                    except discord.HTTPException:
+                        continue
             self.refresh_status(now=True)
             await self._status_settled()
 
@@ -290,15 +356,19 @@ class Replayer:
                          replay.in_flight or replay.next_number)
                 self.launch(replay)
 
-    async def edit_status(self, replay_id: int, title: str | None = None) -> None:
-        """Show a replay's current state on its status message."""
+    async def edit_status(self, replay_id: int, title: str | None = None, *,
+                          ending: tuple[ReplayState, str | None] | None = None) -> None:
+        """Show a replay's current state on its status message (``ending``: the state and note it is about to
+        be given)."""
         replay = await self.store.replays.get(replay_id)
+        if replay is not None and ending is not None:
+            replay = dataclasses.replace(replay, state=ending[0], note=ending[1])
         if replay is None or replay.status_message_id is None:
             return
         if title is None:
             title = await self.store.revision_title(replay.revision_id) or "?"
         channel = self.client.get_channel(replay.channel_id)
-        if not isinstance(channel, discord.TextChannel):
+        if not isinstance(channel, discord.TextChannel | discord.Thread):
             return
         try:
             async with self.api_budget.slot():

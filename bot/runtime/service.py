@@ -14,7 +14,7 @@ import signal
 
 import discord
 
-from bot.runtime.app import RethreadBot
+from bot.runtime.app import RethreadBot, bot_for
 from bot.runtime.logs import setup_logging
 from bot.settings import Settings
 from db.store import Store
@@ -37,7 +37,7 @@ async def serve(settings: Settings) -> None:
     """Run until stopped by a signal; returns after a clean (or bounded) shutdown."""
     setup_logging(settings)
     async with Store.opened(settings.db_path) as store:
-        bot = RethreadBot(settings, store)
+        bot = bot_for(settings, store)  # sharded as SHARD_COUNT says
         stop = asyncio.Event()
         _handle_signals(stop)
         # Not `async with bot`: its exit would close the client again, without our time bound.

@@ -40,6 +40,7 @@ from tests.fakediscord.rules import (
     poll_expired,
     unknown,
 )
+from tests.fakediscord.threads import ThreadsMixin
 
 DISCORD_EPOCH_MS = 1420070400000
 EPHEMERAL = 64
@@ -48,10 +49,12 @@ MANAGE_GUILD = 1 << 5
 BOT_PERMISSIONS = ((1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 29) | (1 << 35) | (1 << 38)
                    | (1 << 49))
 PERMISSION_BITS = {"send_messages": 1 << 11, "manage_webhooks": 1 << 29, "embed_links": 1 << 14,
-                   "attach_files": 1 << 15, "create_public_threads": 1 << 35, "send_polls": 1 << 49}
+                   "attach_files": 1 << 15, "create_public_threads": 1 << 35, "send_polls": 1 << 49,
+                   "send_messages_in_threads": 1 << 38, "view_channel": 1 << 10, "read_message_history": 1 << 16}
 PERMISSION_NAMES = set(PERMISSION_BITS)
 GUILD_MESSAGES_INTENT = 1 << 9
 GUILD_MESSAGE_POLLS_INTENT = 1 << 24
+GATEWAY_MESSAGE_CONTENT_LIMITED = 1 << 19  # application flag: the Message Content intent is switched on
 POLL_RESULT = 46  # the message type of the system message Discord posts when a poll's results are final
 
 
@@ -73,6 +76,33 @@ class Fault:
     times: int = 1
     delay: float = 0.0  # answer this late, after the request took effect (status unused)
     skip: int = 0  # let this many matching requests through first
+    is_global: bool = False  # a 429: the global limit (X-RateLimit-Global, "global": true), not the route's
+    retry_after: float = 0.2  # a 429: seconds, in the body (Retry-After, whole seconds, is at least 1)
+
+
+@dataclass
+class Trap:
+    """Springs at the ``nth`` request matching ``method`` and the glob ``pattern``: runs ``action`` at once (a
+    kill -9 of the bot, say), then holds that request until :meth:`release`. ``after_effect``: the request is
+    served first (its message stored) and only its answer is held; otherwise it never takes effect."""
+
+    method: str
+    pattern: str
+    nth: int
+    after_effect: bool = False
+    action: Callable[[], None] | None = None
+    contains: str | None = None  # count only requests whose JSON body holds this text
+    seen: int = 0
+    sprung: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def release(self) -> None:
+        self.released.set()
+
+    def fire(self) -> None:
+        if self.action is not None:
+            self.action()
+        self.sprung.set()
 
 
 @dataclass
@@ -135,7 +165,7 @@ class InteractionRecord:
         return out + [f.get("content") or "" for f in self.followups]
 
 
-class FakeDiscord:
+class FakeDiscord(ThreadsMixin):
     def __init__(self, *, scale: float = 1.0, rate_limits: bool = True, token: str = "fake-bot-token"):
         self.token = token
         self.time_offset = 0.0  # seconds added to the wall clock by advance(): poll expiry, timestamps, snowflakes
@@ -143,6 +173,10 @@ class FakeDiscord:
         self._ids = itertools.count(1)
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
+        self.traps: list[Trap] = []
+        self.refuse_resumes = 0  # answer this many RESUMEs with op 9 (invalid session): the client identifies anew
+        self.before_guilds: list[Callable[[], Awaitable[Any]]] = []  # run at the next IDENTIFY, after READY
+        self.while_unresumed: list[Callable[[], Awaitable[Any]]] = []  # run when a RESUME is refused
         self.denied: dict[int, set[str]] = {}
         self.refused_names: set[str] = set()
         self.refused_fragments: set[str] = set()
@@ -168,6 +202,9 @@ class FakeDiscord:
         self.polls: dict[int, PollState] = {}  # by message id
         self.finalize_lag = 0.0  # seconds between a poll's end and its final tally (is_finalized true)
         self.poll_results_missing = False  # omit `results` from open polls, as Discord sometimes does
+        self.recommended_shards = 1  # GET /gateway/bot
+        self.shards_identified: list[list[int] | None] = []  # each IDENTIFY's [shard id, count]; None: unsharded
+        self._other_shards: dict[int, str] = {}  # shard id → session id, for shards that do not hold the guild
         self._timers: set[asyncio.Task] = set()
         self.text_channel = self.add_channel("general")
 
@@ -216,7 +253,8 @@ class FakeDiscord:
                       self._role(self.bot_role, "Rethread", BOT_PERMISSIONS, 2)],
             "emojis": [], "stickers": [], "features": [], "member_count": 4, "large": False, "unavailable": False,
             "members": [self._member(self.bot_user, [self.bot_role])],
-            "channels": list(self.channels.values()), "threads": [], "voice_states": [], "presences": [],
+            "channels": [c for c in self.channels.values() if c["type"] != 11],
+            "threads": self.active_threads(), "voice_states": [], "presences": [],
             "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
             "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
             "mfa_level": 0, "premium_tier": 0, "preferred_locale": "en-US", "system_channel_id": None,
@@ -238,6 +276,8 @@ class FakeDiscord:
         return self
 
     async def stop(self) -> None:
+        for trap in self.traps:
+            trap.release()
         for timer in list(self._timers):
             timer.cancel()
         if self._ws is not None:
@@ -292,6 +332,21 @@ class FakeDiscord:
         """Matching requests take effect at once, but their answer comes ``seconds`` later."""
         self.faults.append(Fault(method, pattern, status=0, times=times, delay=seconds, skip=skip))
 
+    def rate_limit_next(self, method: str, pattern: str, *, times: int = 1, skip: int = 0, is_global: bool = False,
+                        retry_after: float = 0.2) -> None:
+        """The next ``times`` matching requests draw a 429 as Discord sends it (``Via``, ``Retry-After``, the JSON
+        body with ``retry_after`` and ``global``), of the global limit or of the route's."""
+        self.faults.append(Fault(method, pattern, status=429, times=times, skip=skip, is_global=is_global,
+                                 retry_after=retry_after))
+
+    def trap(self, method: str, pattern: str, nth: int = 1, *, after_effect: bool = False,
+             action: Callable[[], None] | None = None, contains: str | None = None) -> Trap:
+        """Hold the ``nth`` matching request (from now), running ``action`` as it arrives (or, ``after_effect``,
+        once it took effect): a deterministic moment to kill the bot at. Release it with ``Trap.release``."""
+        trap = Trap(method, pattern, nth, after_effect=after_effect, action=action, contains=contains)
+        self.traps.append(trap)
+        return trap
+
     def deny(self, channel_id: int, *permissions: str) -> None:
         """Refuse these permissions in the channel from now on (403 50013); see :meth:`revoke` to also tell the bot."""
         unknown_names = set(permissions) - PERMISSION_NAMES
@@ -319,10 +374,19 @@ class FakeDiscord:
         if self._ws is not None:
             await self._ws.close(code=4000, message=b"dropped by test")
 
+    async def invalidate_session(self) -> None:
+        """Drop the gateway and refuse the client's RESUME (op 9): it must IDENTIFY anew, and gets nothing of what
+        happened meanwhile (votes included) over the gateway."""
+        self.refuse_resumes += 1
+        await self.drop_gateway()
+
     async def delete_channel(self, channel_id: int) -> None:
         channel = self.channels.pop(channel_id)
         self.messages.pop(channel_id, None)
         self.polls = {mid: state for mid, state in self.polls.items() if state.channel_id != channel_id}
+        if channel["type"] == 11:  # a thread: Discord sends THREAD_DELETE with its ids only
+            await self.dispatch("THREAD_DELETE", {k: channel[k] for k in ("id", "guild_id", "parent_id", "type")})
+            return
         await self.dispatch("CHANNEL_DELETE", channel)
 
     async def dispatch(self, event: str, data: dict) -> None:
@@ -335,7 +399,7 @@ class FakeDiscord:
         elif event.startswith("MESSAGE_") and not session["intents"] & GUILD_MESSAGES_INTENT:
             return  # as Discord: message events only for bots that asked for them
         session["seq"] += 1
-        payload = {"op": 0, "t": event, "s": session["seq"], "d": data}
+        payload = {"op": 0, "t": event, "s": session["seq"], "d": self.as_seen_by_bot(event, data, session["intents"])}
         session["events"].append(payload)
         if self._ws is not None and not self._ws.closed:
             with contextlib.suppress(ConnectionError):  # the bot was killed before the socket noticed: as closed
@@ -355,6 +419,26 @@ class FakeDiscord:
         if channels:
             data["resolved"] = {"channels": channels}  # discord.py builds channel options from these
         await self.dispatch("INTERACTION_CREATE", self._interaction_payload(record, user, 2, data))
+        await asyncio.wait_for(record.answered.wait(), timeout)
+        return record
+
+    async def autocomplete(self, user: dict, name: str, focused: str, *, channel_id: int | None = None,
+                           timeout: float = 10.0, **options: Any) -> InteractionRecord:
+        """Type into option ``focused`` of ``/name`` (its value among ``options``) as ``user``, as Discord's client
+        does on each keystroke; the bot's choices are in ``record.response["data"]["choices"]``."""
+        parts = name.split()
+        command = next((c for c in self.commands if c["name"] == parts[0]), None)
+        assert command is not None, f"/{parts[0]} was never synced"
+        record = self._new_interaction(channel_id or self.text_channel)
+        nested = _nest(command.get("options") or [], parts[1:], options)
+        leaves = nested
+        while leaves and leaves[0].get("type") in (1, 2):
+            leaves = leaves[0]["options"]
+        for option in leaves:
+            if option["name"] == focused:
+                option["type"], option["focused"] = 3, True  # Discord sends what was typed, as a string
+        data = {"id": command["id"], "name": parts[0], "type": 1, "options": nested}
+        await self.dispatch("INTERACTION_CREATE", self._interaction_payload(record, user, 4, data))
         await asyncio.wait_for(record.answered.wait(), timeout)
         return record
 
@@ -576,9 +660,6 @@ class FakeDiscord:
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
-        if self._ws is not None and not self._ws.closed:
-            await self._ws.close(code=4000)
-        self._ws = ws
         await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
@@ -587,33 +668,79 @@ class FakeDiscord:
             op, data = frame.get("op"), frame.get("d")
             if op == 1:
                 await ws.send_str(json.dumps({"op": 11}))
-            elif op == 2:
+            elif op == 2 and not await self._identify_other_shard(ws, data):
+                await self._take_over(ws)
                 await self._identify(ws, data)
-            elif op == 6:
+            elif op == 6 and not await self._resume_other_shard(ws, data):
+                await self._take_over(ws)
                 await self._resume(ws, data)
         if self._ws is ws:
             self._ws = None
             self.connected.clear()
         return ws
 
+    async def _take_over(self, ws: web.WebSocketResponse) -> None:
+        """This connection now carries the guild's shard: a connection that did before is closed."""
+        if self._ws is not None and self._ws is not ws and not self._ws.closed:
+            await self._ws.close(code=4000)
+        self._ws = ws
+
+    async def _identify_other_shard(self, ws: web.WebSocketResponse, data: dict) -> bool:
+        """A sharded client opens one connection per shard, and a guild lives on shard (guild id >> 22) % count.
+        A shard without the stand-in's one guild gets READY with no guilds, and no events after it."""
+        if data.get("token") == self.token:
+            self.shards_identified.append(data.get("shard"))
+        shard = list(data.get("shard") or [0, 1])
+        if shard[0] == (self.guild_id >> 22) % shard[1]:
+            return False
+        if data.get("token") != self.token:
+            await ws.close(code=4004, message=b"Authentication failed")
+        elif self.refuses_intents(int(data.get("intents", 0))):
+            await ws.close(code=4014, message=b"Disallowed intent(s).")
+        else:
+            session_id = self._other_shards[shard[0]] = secrets.token_hex(8)
+            await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": 1, "d": {
+                "v": 10, "user": self.bot_user, "guilds": [], "session_id": session_id,
+                "resume_gateway_url": self.gateway_url, "shard": shard, "private_channels": [], "relationships": [],
+                "application": {"id": str(self.application_id), "flags": self.application_flags}}}))
+        return True
+
+    async def _resume_other_shard(self, ws: web.WebSocketResponse, data: dict) -> bool:
+        if data.get("session_id") not in self._other_shards.values():
+            return False
+        await ws.send_str(json.dumps({"op": 0, "t": "RESUMED", "s": None, "d": {}}))
+        return True
+
     async def _identify(self, ws: web.WebSocketResponse, data: dict) -> None:
         if data.get("token") != self.token:
             await ws.close(code=4004, message=b"Authentication failed")
+            return
+        if self.refuses_intents(int(data.get("intents", 0))):
+            await ws.close(code=4014, message=b"Disallowed intent(s).")
             return
         self.identifies += 1
         self._session = {"id": secrets.token_hex(8), "seq": 0, "events": [], "intents": int(data.get("intents", 0))}
         await self.dispatch("READY", {
             "v": 10, "user": self.bot_user, "guilds": [{"id": str(self.guild_id), "unavailable": True}],
-            "session_id": self._session["id"], "resume_gateway_url": self.gateway_url, "shard": [0, 1],
-            "application": {"id": str(self.application_id), "flags": 0}, "private_channels": [],
+            "session_id": self._session["id"], "resume_gateway_url": self.gateway_url,
+            "shard": data.get("shard") or [0, 1],
+            "application": {"id": str(self.application_id), "flags": self.application_flags}, "private_channels": [],
             "relationships": [],
         })
+        while self.before_guilds:  # events Discord sent between READY and the guilds (a test's, once each)
+            await self.before_guilds.pop(0)()
         await self.dispatch("GUILD_CREATE", self.guild_payload())
         self.connected.set()
 
     async def _resume(self, ws: web.WebSocketResponse, data: dict) -> None:
         session = self._session
-        if session is None or data.get("session_id") != session["id"] or data.get("token") != self.token:
+        refused = self.refuse_resumes > 0
+        if refused or session is None or data.get("session_id") != session["id"] or data.get("token") != self.token:
+            self.refuse_resumes -= refused
+            if self._ws is ws:
+                self._ws = None  # not resumed: no events for this connection until it identifies
+            while self.while_unresumed:  # a test's events in the gap: the client never gets them
+                await self.while_unresumed.pop(0)()
             await ws.send_str(json.dumps({"op": 9, "d": False}))
             return
         self.resumes += 1
@@ -645,6 +772,16 @@ class FakeDiscord:
     async def _serve(self, request: web.Request, path: str, body: Any) -> web.Response:
         if request.headers.get("Authorization") not in (f"Bot {self.token}", None):
             return _json({"message": "401: Unauthorized", "code": 0}, 401)
+        trap = self._spring(request.method, path, body)
+        if trap is not None:
+            if not trap.after_effect:
+                trap.fire()
+                await trap.released.wait()
+                return _json({"message": "503: dropped by a trap", "code": 0}, 503)
+            response = await self._handle(request, path, body)
+            trap.fire()
+            await trap.released.wait()
+            return response
         delay = 0.0
         for fault in self.faults:
             if fault.times > 0 and fault.method in (request.method, "*") and fnmatch.fnmatch(path, fault.pattern):
@@ -655,11 +792,23 @@ class FakeDiscord:
                 if fault.delay:
                     delay = fault.delay
                     break
+                if fault.status == 429:
+                    return _rate_limited(fault.retry_after, fault.is_global)
                 return _json({"message": f"{fault.status}: injected by test", "code": 0}, fault.status)
         response = await self._handle(request, path, body)
         if delay:
             await asyncio.sleep(delay)
         return response
+
+    def _spring(self, method: str, path: str, body: Any) -> Trap | None:
+        for trap in self.traps:
+            if trap.sprung.is_set() or trap.method != method or not fnmatch.fnmatch(path, trap.pattern):
+                continue
+            if trap.contains is None or trap.contains in json.dumps(body, ensure_ascii=False, default=str):
+                trap.seen += 1
+                if trap.seen == trap.nth:
+                    return trap
+        return None
 
     async def _handle(self, request: web.Request, path: str, body: Any) -> web.Response:
         channel_id = self._webhook_channel(path)
@@ -694,10 +843,16 @@ class FakeDiscord:
             ("GET", r"/users/@me", self._get_me),
             ("GET", r"/oauth2/applications/@me", self._get_application),
             ("GET", r"/applications/@me", self._get_application),
+            ("GET", r"/users/@me/guilds", self._get_my_guilds),
+            ("GET", r"/guilds/(\d+)", self._get_guild),
+            ("GET", r"/guilds/(\d+)/channels", self._get_guild_channels),
+            ("GET", r"/guilds/(\d+)/roles", self._get_guild_roles),
+            ("GET", r"/guilds/(\d+)/members/(\d+)", self._get_guild_member),
             ("PUT", r"/applications/(\d+)/commands", self._put_commands),
             ("PUT", r"/applications/(\d+)/guilds/(\d+)/commands", self._put_guild_commands),
             ("GET", r"/applications/(\d+)/commands", self._get_commands),
             ("GET", r"/channels/(\d+)", self._get_channel),
+            ("POST", r"/channels/(\d+)/threads", self._create_thread),
             ("GET", r"/channels/(\d+)/messages", self._get_messages),
             ("GET", r"/channels/(\d+)/messages/(\d+)", self._get_message),
             ("POST", r"/channels/(\d+)/messages", self._post_message),
@@ -715,7 +870,7 @@ class FakeDiscord:
         ]
 
     async def _get_gateway_bot(self, request, body):
-        return {"url": self.gateway_url, "shards": 1,
+        return {"url": self.gateway_url, "shards": self.recommended_shards,
                 "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}}
 
     async def _get_me(self, request, body):
@@ -724,7 +879,44 @@ class FakeDiscord:
     async def _get_application(self, request, body):
         return {"id": str(self.application_id), "name": "Rethread", "icon": None, "description": "",
                 "rpc_origins": [], "bot_public": True, "bot_require_code_grant": False, "owner": self.owner,
-                "summary": "", "verify_key": "0" * 64, "flags": 0, "team": None, "bot": self.bot_user}
+                "summary": "", "verify_key": "0" * 64, "flags": self.application_flags, "team": None,
+                "bot": self.bot_user}
+
+    @property
+    def application_flags(self) -> int:
+        """The flags Discord reports for the application: the Message Content switch (``message_content_enabled``)."""
+        return GATEWAY_MESSAGE_CONTENT_LIMITED if self.message_content_enabled else 0
+
+    def _guild(self, guild_id: str) -> dict:
+        if int(guild_id) != self.guild_id:
+            raise DiscordError(404, 10004, "Unknown Guild")
+        return self.guild_payload()
+
+    async def _get_my_guilds(self, request, body):
+        """The bot's guilds, paged by ``after`` (ids ascending), as partial guilds with the bot's permissions."""
+        guild = self.guild_payload()
+        if int(request.query.get("after", "0")) >= self.guild_id:
+            return []
+        return [{"id": guild["id"], "name": guild["name"], "icon": None, "owner": False,
+                 "permissions": str(BOT_PERMISSIONS | int(guild["roles"][0]["permissions"])), "features": []}]
+
+    async def _get_guild(self, request, body, guild_id):
+        guild = self._guild(guild_id)
+        return {k: v for k, v in guild.items() if k not in ("members", "channels", "threads", "voice_states",
+                                                            "presences", "stage_instances", "joined_at")}
+
+    async def _get_guild_channels(self, request, body, guild_id):
+        self._guild(guild_id)
+        return [c for c in self.channels.values() if c["type"] not in (10, 11, 12)]  # threads are not listed
+
+    async def _get_guild_roles(self, request, body, guild_id):
+        return self._guild(guild_id)["roles"]
+
+    async def _get_guild_member(self, request, body, guild_id, user_id):
+        for member in self._guild(guild_id)["members"]:
+            if member["user"]["id"] == user_id:
+                return member
+        raise DiscordError(404, 10007, "Unknown Member")
 
     def _synced(self, body: list[dict], guild_id: str | None = None) -> list[dict]:
         out = []
@@ -827,6 +1019,7 @@ class FakeDiscord:
             self._require(int(channel_id), "attach_files")
         check_message(body)
         self._check_refused_content(body)
+        await self.check_send(int(channel_id), by_webhook=False)
         message = self._store_message(int(channel_id), self.bot_user, body)
         await self.dispatch("MESSAGE_CREATE", message)
         return self._render(message)
@@ -911,13 +1104,12 @@ class FakeDiscord:
         webhook = self.webhooks.get(int(webhook_id))
         if webhook is None or webhook["token"] != token:
             raise unknown("webhook")
-        channel_id = int(webhook["channel_id"])
-        if channel_id not in self.channels:
-            raise unknown("channel")
+        channel_id = self.webhook_target(webhook, request.query.get("thread_id"))
+        home = int(webhook["channel_id"])  # permissions are the parent's, for a thread too
         if body.get("poll"):
-            self._require(channel_id, "send_polls")
+            self._require(home, "send_polls")
         if body.get("_files"):
-            self._require(channel_id, "attach_files")
+            self._require(home, "attach_files")
         if "username" in body:
             check_webhook_name(body["username"], "username")
             if body["username"] in self.refused_names:
@@ -927,6 +1119,7 @@ class FakeDiscord:
         self._check_refused_content(body)
         author = {"id": webhook_id, "username": body.get("username") or webhook["name"], "avatar": None,
                   "discriminator": "0000", "bot": True, "global_name": None}
+        await self.check_send(channel_id, by_webhook=True)
         message = self._store_message(channel_id, author, body, webhook_id=webhook_id,
                                       _avatar_url=body.get("avatar_url"))
         await self.dispatch("MESSAGE_CREATE", self._render(message))
@@ -1035,6 +1228,16 @@ async def _read_multipart(request: web.Request) -> dict:
         elif part.name:
             body[part.name] = data.decode()
     return {**body, "_multipart": True, "_files": files}
+
+
+def _rate_limited(retry_after: float, is_global: bool) -> web.Response:
+    """A 429 as Discord sends it; discord.py retries only one with ``Via`` (else it is Cloudflare's ban)."""
+    headers = {"Via": "1.1 google", "Retry-After": retry_after_header(retry_after),
+               "X-RateLimit-Scope": "global" if is_global else "user"}
+    if is_global:
+        headers["X-RateLimit-Global"] = "true"
+    return _json({"message": "You are being rate limited.", "retry_after": retry_after, "global": is_global}, 429,
+                 headers)
 
 
 def _json(data: Any, status: int, headers: dict[str, str] | None = None) -> web.Response:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -23,6 +25,7 @@ class BotProcess:
         self.extra_env = env or {}
         self.proc: subprocess.Popen | None = None
         self.starts = 0
+        self._copier: threading.Thread | None = None
 
     def _env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "RETHREAD_", "DEV_GUILD"))}
@@ -40,14 +43,16 @@ class BotProcess:
         """Start `rethread run` and wait until it has identified on the gateway."""
         self.fake.connected.clear()
         identifies = self.fake.identifies
-        log = self.log_path.open("a")
-        log.write(f"\n===== start {self.starts + 1} =====\n")
-        log.flush()
+        with self.log_path.open("a") as log:
+            log.write(f"\n===== start {self.starts + 1} =====\n")
+        # Output goes through a pipe, copied to the log by a thread here: a pipe is not a file, so a file-size
+        # limit set on the bot (limit_file_size, a full disk) leaves its log whole.
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "run", "--seeds", str(self.seeds)],
-            cwd=self.workdir, env=self._env(), stdout=log, stderr=subprocess.STDOUT,
+            cwd=self.workdir, env=self._env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )
-        log.close()
+        self._copier = threading.Thread(target=_copy, args=(self.proc.stdout, self.log_path), daemon=True)
+        self._copier.start()
         self.starts += 1
         deadline = asyncio.get_running_loop().time() + timeout
         while self.fake.identifies == identifies:
@@ -62,6 +67,8 @@ class BotProcess:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
+        if self._copier is not None:
+            self._copier.join(2)  # the log is complete
 
     async def stop(self, timeout: float = 15.0) -> int:
         """SIGTERM, as systemd or docker stop sends: the bot should close cleanly and exit 0."""
@@ -75,5 +82,27 @@ class BotProcess:
         self.kill()
         raise AssertionError(f"the bot ignored SIGTERM for {timeout} s:\n{self.log()}")
 
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def limit_file_size(self, size: int | None) -> None:
+        """Let the running bot write no file past ``size`` bytes (None: no limit again): its writes beyond fail
+        with EFBIG, as on a full disk (Python ignores SIGXFSZ). Needs no root: prlimit(2) on our own child."""
+        soft = resource.RLIM_INFINITY if size is None else size
+        resource.prlimit(self.pid, resource.RLIMIT_FSIZE, (soft, resource.RLIM_INFINITY))  # soft only: reversible
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def _copy(stream, path: Path) -> None:
+    with path.open("ab", buffering=0) as log:
+        for line in iter(stream.readline, b""):
+            log.write(line)
+    stream.close()

@@ -74,3 +74,19 @@ async def test_simcord_does_not_check_poll_limits(world):
     poll.add_answer(text="A" * 56)
     message = await channel.send(poll=poll)
     assert len(message.poll.question) == 301, "SimCord now enforces poll limits?"
+
+
+async def test_simcord_ignores_a_webhooks_thread_id(world):
+    """Discord posts a webhook message sent with thread_id into that thread; SimCord posts it in the parent channel.
+    So a discussion's replayed comments are proven against the stand-in (tests/test_discuss_standin.py), whose
+    test fails, as this one shows SimCord would, if one comment lands outside its Discord thread."""
+    from tests.expected import CAFE_NAMES
+    from tests.test_discuss_standin import misplaced_comments
+
+    await world.slash("discuss start", as_admin=True, thread="Café Zürich", pace="0")
+    await world.env.advance_time(60)
+    (thread,) = world.text.threads
+    in_parent = [m.author.display_name for m in world.messages() if m.webhook_id]
+    in_thread = [m.author.display_name for m in world.messages(thread) if m.webhook_id]
+    assert in_parent == CAFE_NAMES and in_thread == [], "SimCord now honours thread_id? Move the tests to SimCord"
+    assert misplaced_comments(in_thread, in_parent, CAFE_NAMES), "the stand-in's check catches SimCord's behaviour"
