@@ -356,6 +356,24 @@ def test_reply_index_agrees_with_brute_force(data):
         texts.append(" ".join(normalised))
 
 
+@pytest.mark.parametrize("crowd", [1, 2])
+def test_reply_index_agrees_with_brute_force_when_every_bucket_crowds(crowd, monkeypatch):
+    """The wide keys and the first-CROWD walk (_QuoteIndex), which threads like real ones seldom reach."""
+    monkeypatch.setattr(parser._QuoteIndex, "CROWD", crowd)
+    test_reply_index_agrees_with_brute_force()
+
+
+def test_a_quote_of_a_comment_from_before_its_words_grew_common_is_found():
+    """Comment 1 is among the first comments keyed ("e", "little", "w"), before that key crowded and later comments
+    got wide keys too: the quote must still find it, not only the later ones."""
+    others = "".join(f"\nposter{i}'s picture\n\nthe little wax number {i} melted\n" for i in range(2, 12))
+    text = ("Title\n\nArticle text.\n\nAnn's picture\n\nsomeone little wording of things\n" + others
+            + "\nBob's picture\n\none little wording\n\nQuite right.\n")
+    last = parse_thread(text).comments[-1]
+    assert (last.number, last.reply_to, last.reply_to_author, last.reply_source) == (12, 1, "Ann", "quote")
+    assert [(b.text, b.quote) for b in last.body] == [("one little wording", True), ("Quite right.", False)]
+
+
 @given(thread_files())
 def test_parse_agrees_with_brute_force_replies(generated):
     text, _ = generated

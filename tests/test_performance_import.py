@@ -31,6 +31,16 @@ async def test_a_parse_worker_loads_the_parser_but_not_the_cli_discord_or_sqlite
     assert kind == "modules"
     assert "bot.core.parser" in modules and "db.rows" in modules
     assert [m for m in modules if m.split(".")[0] in HEAVY or m.startswith(HEAVY)] == []
+    assert "_hashlib" not in modules  # OpenSSL: 4 MB in every worker for one SHA-256 per file
+
+
+def test_the_file_hash_is_the_standard_sha256(tmp_path):
+    import hashlib
+
+    path = tmp_path / "t.txt"
+    data = "Title\n\nBody, with é and ☃.\n".encode() * 5000
+    path.write_bytes(data)
+    assert load_thread_file(path).sha256 == hashlib.sha256(data).hexdigest()
 
 
 async def test_a_worker_sends_back_plain_rows_equal_to_parsing_here():

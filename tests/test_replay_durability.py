@@ -87,6 +87,20 @@ async def test_server_errors_and_429s_are_retried_without_duplicates(bot, fast_f
     assert statuses.count(503) == 2 and statuses.count(500) == 1 and statuses.count(200) == 10
 
 
+@pytest.mark.parametrize("after_effect", [False, True], ids=["lost before Discord", "posted, answer lost"])
+async def test_connections_dropped_mid_send_neither_duplicate_nor_end_the_replay(bot, fast_fake, after_effect):
+    """Sends whose connection closes with no answer: before Discord took them, or after it posted them. The bot
+    never resends blindly: it waits, reads the channel, records what Discord has, and posts only the rest; five in
+    a row (15 s of Discord away: the waits double from 0.5 s) do not end the replay."""
+    fast_fake.drop_next("POST", "/webhooks/*", times=5, skip=3, after_effect=after_effect)
+    await start_replay(fast_fake, "Café Zürich")
+    await until(lambda: "Finished" in status(fast_fake), "the replay to finish", proc=bot, timeout=60)
+    assert_each_comment_once_in_order(fast_fake, CAFE_NAMES)
+    assert "Discord is not answering" in bot.log() and "Traceback" not in bot.log()
+    settled = "comment 4 got no answer from Discord; 1 of its 1 messages were already posted"
+    assert (settled in bot.log()) is after_effect
+
+
 async def test_a_permission_taken_away_pauses_and_says_which(bot, fast_fake):
     """Without webhooks the bot posts itself; take Send Messages away mid-replay, then give it back."""
     await fast_fake.slash(fast_fake.admin, "config set", webhooks=False)

@@ -21,8 +21,8 @@ article text, not a comment.
 Every line that is not one of those two structural markers ends up exactly once in the result (title, byline,
 article, or a comment's quote/paragraph blocks): the parser never drops or duplicates text.
 
-Parsing takes time linear in the file's size: earlier comments are indexed (6-character windows at word
-boundaries for quotes, a hash trie of name tokens for @-mentions, a dict for header parents), never rescanned.
+Parsing takes time linear in the file's size: earlier comments are indexed (words with their neighbours' edges
+for quotes, a hash trie of name tokens for @-mentions, a dict for header parents), never rescanned.
 
 Pure code: no I/O here except :func:`load_thread_file`, which reads one file.
 """
@@ -30,7 +30,7 @@ Pure code: no I/O here except :func:`load_thread_file`, which reads one file.
 from __future__ import annotations
 
 import codecs
-import hashlib
+import importlib
 import os
 import re
 import stat
@@ -38,6 +38,7 @@ from array import array
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bot.core.model import Block, Comment, ReplySource, Thread
 from bot.core.text import shorten
@@ -68,6 +69,20 @@ _CURLY = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "
 # A name's tokens: runs of letters and digits, and every other character on its own (as str.isalnum splits).
 _NAME_TOKEN = re.compile(r"[^\W_]+|[\W_]")
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _builtin_sha256() -> Any:
+    """CPython's own SHA-256 (``_sha2``, before 3.12 ``_sha256``), else hashlib's. hashlib loads OpenSSL, about
+    4 MB of resident memory in every parse worker for one hash per file; the digests are the same."""
+    for name in ("_sha2", "_sha256"):
+        try:
+            return importlib.import_module(name).sha256
+        except (ImportError, AttributeError):
+            continue
+    return importlib.import_module("hashlib").sha256
+
+
+_sha256 = _builtin_sha256()
 
 
 class ThreadFileError(Exception):
@@ -234,7 +249,7 @@ def load_thread_file(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Lo
     thread = parse_thread(text, source=source)
     if warnings:
         thread = Thread(thread.title, thread.byline, thread.article, thread.comments, (*warnings, *thread.warnings))
-    return LoadedFile(path=path, thread=thread, sha256=hashlib.sha256(data).hexdigest())
+    return LoadedFile(path=path, thread=thread, sha256=_sha256(data).hexdigest())
 
 
 def _normalise(text: str) -> str:
@@ -338,66 +353,95 @@ class _QuoteIndex:
     A passage of 3+ words occurs in a text only at word boundaries: its first and last words may be parts of
     words there, but every word between them is a whole word with the same neighbours' edges. So each word of
     a comment that has words on both sides is keyed with the last character of the word before and the first
-    of the word after (``"e little w"``), and again with three characters on each side (``"one little wor"``)
-    where both neighbours are that long. Keys are hashed into a fixed table of buckets; each bucket keeps a
-    linked list (newest first) of the comments with such a key. Every key a passage can compute is in every
-    comment containing it, so the comments in the bucket of the passage's rarest key are the only candidates,
-    each verified by a plain substring test, newest first.
+    of the word after (``("e", "little", "w")``, narrow). Keys are hashed into a fixed table of buckets; each
+    bucket keeps a linked list (newest first) of the comments with such a key. Every key a passage can compute
+    is in every comment containing it, so the comments in the bucket of the passage's rarest key are the only
+    candidates, each verified by a plain substring test, newest first.
+
+    A narrow bucket can grow crowded (a small vocabulary, a common phrase). Once it holds CROWD comments, each
+    later comment with that key also gets a wide key, three characters on each side (``("one", "little",
+    "wor")``) where both neighbours are that long. A passage whose narrow bucket is crowded and which can compute
+    the wide key looks among the wide bucket's comments and the narrow bucket's first CROWD (from
+    ``_crowd_start``), and takes the later of the two finds. Only crowded keys pay for a second key: on threads
+    like real ones (many distinct words) that is few of them, and keying every word twice was half of the parse.
     """
 
     WIDE = 3
+    CROWD = 8
 
     def __init__(self, size_hint: int = 0) -> None:
-        bits = min(22, max(10, (size_hint // 2).bit_length()))
+        bits = min(22, max(10, (size_hint // 8).bit_length()))  # about one bucket per word of text
         self._mask = (1 << bits) - 1
         self._head = array("i", [-1]) * (1 << bits)  # bucket -> newest entry
         self._count = array("i", [0]) * (1 << bits)  # bucket -> number of comments in it
+        self._crowd_start: dict[int, int] = {}  # crowded bucket -> its CROWD-th entry (the newest of its first CROWD)
         self._entry_comment = array("i")  # entry -> index into _texts
         self._entry_next = array("i")  # entry -> older entry of the same bucket
         self._texts: list[str] = []
         self._numbers: list[int] = []
-
-    def _buckets(self, text: str) -> set[int]:
-        words = text.split(" ")
-        mask, wide = self._mask, self.WIDE
-        buckets = {hash(f"{a[-1]} {b} {c[0]}") & mask for a, b, c in zip(words, words[1:], words[2:], strict=False)}
-        buckets.update(hash(f"{a[-wide:]} {b} {c[:wide]}") & mask
-                       for a, b, c in zip(words, words[1:], words[2:], strict=False) if len(a) >= wide <= len(c))
-        return buckets
 
     def add(self, number: int, text: str) -> None:
         index = len(self._texts)
         self._texts.append(text)
         self._numbers.append(number)
         head, count, older = self._head, self._count, self._entry_next
+        words = text.split(" ")
+        mask, wide, crowd = self._mask, self.WIDE, self.CROWD
+        buckets: set[int] = set()
+        put = buckets.add
+        for a, b, c in zip(words, words[1:], words[2:], strict=False):
+            narrow = hash((a[-1], b, c[0])) & mask
+            put(narrow)
+            if count[narrow] >= crowd and len(a) >= wide <= len(c):
+                put(hash((a[-wide:], b, c[:wide])) & mask)
         entry = len(older)
-        buckets = self._buckets(text)
         self._entry_comment.extend(array("i", [index]) * len(buckets))
         for bucket in buckets:
             older.append(head[bucket])
             head[bucket] = entry
             count[bucket] += 1
+            if count[bucket] == crowd:
+                self._crowd_start[bucket] = entry
             entry += 1
+
+    def _walk(self, entry: int, needle: str, limit: int = -1) -> int:
+        """The newest comment (index into _texts) containing ``needle`` along a bucket's list from ``entry``,
+        looking at ``limit`` entries at most (-1: all), or -1."""
+        texts, comment, older = self._texts, self._entry_comment, self._entry_next
+        while entry >= 0 and limit:
+            index = comment[entry]
+            if needle in texts[index]:
+                return index
+            entry = older[entry]
+            limit -= 1
+        return -1
 
     def latest_containing(self, needle: str) -> int | None:
         """The number of the latest comment whose text contains ``needle``: 3+ words, single spaces, no space at
-        either end (a passage normalised and stripped)."""
-        best, fewest = -1, -1
-        count = self._count
-        for bucket in self._buckets(needle):
-            seen = count[bucket]
-            if seen == 0:
+        either end (a passage normalised and stripped).
+
+        Keys are computed one by one, so most passages that are not quotes (each paragraph of a comment is tried
+        as one) stop at their first key no comment has."""
+        words = needle.split(" ")
+        mask, wide, crowd, count = self._mask, self.WIDE, self.CROWD, self._count
+        fewest, best, early = 1 << 62, -1, -1  # early: a crowded narrow bucket, whose first CROWD go with best
+        for a, b, c in zip(words, words[1:], words[2:], strict=False):
+            narrow = hash((a[-1], b, c[0])) & mask
+            seen = count[narrow]
+            if not seen:
                 return None
-            if fewest < 0 or seen < fewest:
-                best, fewest = bucket, seen
-        entry = self._head[best] if best >= 0 else -1
-        texts, comment, older = self._texts, self._entry_comment, self._entry_next
-        while entry >= 0:
-            index = comment[entry]
-            if needle in texts[index]:
-                return self._numbers[index]
-            entry = older[entry]
-        return None
+            if seen > crowd and len(a) >= wide <= len(c):
+                bucket = hash((a[-wide:], b, c[:wide])) & mask
+                if count[bucket] + crowd < fewest:
+                    fewest, best, early = count[bucket] + crowd, bucket, narrow
+            elif seen < fewest:
+                fewest, best, early = seen, narrow, -1
+        if best < 0:
+            return None
+        found = self._walk(self._head[best], needle)
+        if early >= 0:
+            found = max(found, self._walk(self._crowd_start[early], needle, crowd))
+        return self._numbers[found] if found >= 0 else None
 
 
 class _NameIndex:

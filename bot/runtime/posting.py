@@ -22,7 +22,7 @@ log = logging.getLogger("rethread.posting")
 
 WEBHOOK_NAME = "Rethread"
 NO_MENTIONS = discord.AllowedMentions.none()
-RETRIES = 5  # discord.py already retries 429 and 500/502/504; this covers 503 and dropped connections
+RETRIES = 5  # for requests safe to repeat (reads, edits, webhook look-ups); a message is sent once (see send)
 UNKNOWN_WEBHOOK, UNKNOWN_CHANNEL, THREAD_ARCHIVED = 10015, 10003, 50083
 
 P = ParamSpec("P")
@@ -52,6 +52,11 @@ class ChannelGone(Exception):
 
 class WebhookGone(Exception):
     """The saved webhook no longer exists in Discord; it is made again once."""
+
+
+class DiscordUnavailable(Exception):
+    """Discord did not answer through every retry (server errors, timeouts, dropped connections): the replay
+    waits and tries again; what Discord may have posted meanwhile is settled first, so nothing is sent twice."""
 
 
 class MessageRefused(Exception):
@@ -135,7 +140,7 @@ class ChannelPoster:
         note = (f"-# Comment #{posted.number}" + (f" (part {part + 1})" if len(posted.contents) > 1 else "")
                 + " could not be posted: Discord refused it. The replay goes on.")
         async with self.api_budget.slot():
-            sent = await self.call(self.channel.send, note, allowed_mentions=NO_MENTIONS)
+            sent = await self.send(self.channel.send, note, allowed_mentions=NO_MENTIONS)
         return sent.id
 
     async def _as_author(self, posted: PostedComment, content: str) -> int:
@@ -148,7 +153,7 @@ class ChannelPoster:
         embed = discord.Embed(description=content, colour=discord.Colour.light_grey())
         embed.set_author(name=posted.username, icon_url=posted.avatar_url)
         async with self.api_budget.slot():
-            sent = await self.call(self.channel.send, embed=embed, allowed_mentions=NO_MENTIONS)
+            sent = await self.send(self.channel.send, embed=embed, allowed_mentions=NO_MENTIONS)
         return sent.id
 
     async def _via_webhook(self, content: str, username: str, avatar_url: str) -> int:
@@ -158,7 +163,7 @@ class ChannelPoster:
             await self.prepare()
             assert self.webhook is not None
             try:
-                message = await self.call(self.webhook.send, content, username=username, avatar_url=avatar_url,
+                message = await self.send(self.webhook.send, content, username=username, avatar_url=avatar_url,
                                           allowed_mentions=NO_MENTIONS, wait=True,
                                           thread=self.thread or discord.utils.MISSING)
                 return message.id
@@ -197,7 +202,17 @@ class ChannelPoster:
         """Call Discord, retrying server errors and dropped connections with backoff; turn a missing permission
         into :class:`ReplayBlocked`, a deleted webhook into :class:`WebhookGone`, a deleted channel into
         :class:`ChannelGone`, and any other refusal of this request into :class:`MessageRefused`."""
-        for attempt in range(RETRIES):
+        return await self._call(RETRIES, fn, *args, **kwargs)
+
+    async def send(self, fn: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs) -> T:
+        """:meth:`call` for a message: no blind retry, since a send whose answer was lost (a timeout, a dropped
+        connection, a 5xx) may have been posted. :class:`DiscordUnavailable` at once; the replay then settles
+        against the channel before it sends again."""
+        return await self._call(1, fn, *args, **kwargs)
+
+    async def _call(self, tries: int, fn: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs) -> T:
+        failures = limited = 0  # answers lost (the request may have taken effect); 429s (it did not)
+        while True:
             try:
                 return await fn(*args, **kwargs)
             except discord.Forbidden as exc:
@@ -214,9 +229,10 @@ class ChannelPoster:
                     raise ChannelGone("the channel was deleted") from exc
                 raise
             except (TimeoutError, discord.DiscordServerError, aiohttp.ClientError) as exc:
-                if attempt == RETRIES - 1:
-                    raise
-                delay = 0.5 * 2**attempt  # 0.5, 1, 2, 4 s
+                failures += 1
+                if failures >= tries:
+                    raise DiscordUnavailable(str(exc) or type(exc).__name__) from exc
+                delay = 0.5 * 2 ** (failures - 1)  # 0.5, 1, 2, 4 s
                 log.warning("Discord error in #%s (%s); retrying in %.1f s", self.channel, exc, delay)
                 await asyncio.sleep(delay)
             except discord.HTTPException as exc:
@@ -224,14 +240,16 @@ class ChannelPoster:
                     raise ThreadLocked(f"the thread {self.channel.mention} is locked") from exc
                 if 400 <= exc.status < 500 and exc.status not in (401, 429):
                     raise MessageRefused(exc.status, exc.code, exc.text) from exc
-                if exc.status != 429 or attempt == RETRIES - 1:
+                if exc.status != 429:
                     raise
+                limited += 1
+                if limited >= RETRIES:
+                    raise DiscordUnavailable(f"rate limited {limited} times in a row") from exc
                 # discord.py gave up after its own tries (a long burst of 429s): nothing was posted, so wait as
                 # Discord asks and try again rather than end the replay.
-                delay = max(_retry_after(exc), 0.5 * 2**attempt)
+                delay = max(_retry_after(exc), 0.5 * 2 ** (limited - 1))
                 log.warning("Discord kept rate limiting #%s; retrying in %.1f s", self.channel, delay)
                 await asyncio.sleep(delay)
-        raise AssertionError("unreachable")
 
 
 def _retry_after(exc: discord.HTTPException) -> float:

@@ -27,13 +27,15 @@ from bot.core.status import status_text
 from bot.core.text import title_in_text
 from bot.runtime.clock import now_seconds
 from bot.runtime.controls import controls_view
-from bot.runtime.posting import NO_MENTIONS, ChannelGone, ChannelPoster, ReplayBlocked, Target
+from bot.runtime.posting import NO_MENTIONS, ChannelGone, ChannelPoster, DiscordUnavailable, ReplayBlocked, Target
 from db.busy import cannot_save
 from db.store import Store
 
 log = logging.getLogger("rethread.replay")
 
 STATUS_EDIT_INTERVAL = 3.0  # seconds between edits of the status message (each edit is an API call)
+OUTAGE_WAIT_MAX = 60.0  # seconds between tries while Discord does not answer
+OUTAGE_RESTART_WAIT = 5.0  # seconds before a runner that could not start for want of Discord starts again
 SAVE_RETRY_FIRST, SAVE_RETRY_MAX = 0.5, 10.0  # seconds between tries while the disk refuses writes
 
 
@@ -60,6 +62,7 @@ class ReplayRunner:
         self.channel: Target | None = None
         self.poster: ChannelPoster | None = None
         self.budget_key = replay.channel_id  # whose webhook budget this replay spends (see _run)
+        self._outage_wait = 0.0  # seconds waited last time Discord did not answer (0: it answers)
         self.filter = ProfanityFilter("off")
         self._status_task: asyncio.Task[None] | None = None
         self._status_edited = 0.0
@@ -71,6 +74,10 @@ class ReplayRunner:
             await self._end(ReplayState.FAILED, f"Replay ended: {exc}.")
         except ReplayBlocked as exc:
             await self._block(str(exc), exc.remedy)
+        except DiscordUnavailable as exc:  # before the first send (the webhook, the status message): start again
+            self._outage_wait = max(self._outage_wait, OUTAGE_RESTART_WAIT / 2)  # a new runner starts from 0
+            await self._wait_for_discord(exc)
+            self.relaunch = True
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -145,8 +152,36 @@ class ReplayRunner:
                     waited_for = number
                     continue  # look at the state again: it may have changed while we slept
             self.post_next_now = False
-            await self._post(replay, comments[number])
+            try:
+                await self._post(replay, comments[number])
+            except DiscordUnavailable as exc:
+                await self._wait_for_discord(exc)
+                await self._settle_after_outage(comments)
+                continue  # the comment's remaining parts, if any, go out now
+            self._outage_wait = 0.0
             self.refresh_status()
+
+    async def _wait_for_discord(self, exc: DiscordUnavailable) -> None:
+        """Discord is not answering: wait (0.5 s, doubling up to OUTAGE_WAIT_MAX) and try again, as long as it
+        takes; a shutdown or a member's pause or stop ends the wait."""
+        self._outage_wait = min(OUTAGE_WAIT_MAX, self._outage_wait * 2 or 0.5)
+        log.warning("replay %s in guild %s channel %s: Discord is not answering (%s); trying again in %.0f s",
+                    self.replay_id, self.guild_id, self.channel_id, exc, self._outage_wait)
+        self.sleeping = True
+        try:
+            await asyncio.sleep(self._outage_wait)
+        finally:
+            self.sleeping = False
+
+    async def _settle_after_outage(self, comments: dict[int, Comment]) -> None:
+        """A send whose answer never came may still have been posted: record what Discord has, as after a crash.
+        If Discord is still away, the next round waits again."""
+        replay = await self._current()
+        if replay.in_flight is not None and replay.in_flight in comments:
+            try:
+                await self._settle(replay, comments[replay.in_flight], "got no answer from Discord")
+            except DiscordUnavailable as exc:
+                log.info("replay %s: could not settle comment %s yet (%s)", self.replay_id, replay.in_flight, exc)
 
     # -- posting --------------------------------------------------------------------------------------------
 
@@ -211,8 +246,9 @@ class ReplayRunner:
             async with self.replayer.api_budget.slot():
                 await self.channel.send(text, allowed_mentions=NO_MENTIONS)
 
-    async def _settle(self, replay: Replay, comment: Comment) -> None:
-        """A send of ``comment`` began before a crash: record the parts Discord has, so none is posted twice."""
+    async def _settle(self, replay: Replay, comment: Comment, why: str = "was in flight at shutdown") -> None:
+        """A send of ``comment`` began before a crash (or got no answer): record the parts Discord has, so none is
+        posted twice."""
         assert self.poster is not None
         posted = await self._render(comment)
         done = await self.replays.posted_parts(replay.id, comment.number)
@@ -228,8 +264,8 @@ class ReplayRunner:
             recent = [m for m in recent if m.id > match.id]
             await self._saved(partial(self.replays.record_post, replay.id, comment.number, part, match.id))
             found += 1
-        log.info("replay %s: comment %s was in flight at shutdown; %d of its %d messages were already posted",
-                 replay.id, comment.number, len(done) + found, len(posted.contents))
+        log.info("replay %s: comment %s %s; %d of its %d messages were already posted", replay.id, comment.number,
+                 why, len(done) + found, len(posted.contents))
 
     # -- status and endings ---------------------------------------------------------------------------------
 

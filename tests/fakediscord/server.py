@@ -78,6 +78,8 @@ class Fault:
     skip: int = 0  # let this many matching requests through first
     is_global: bool = False  # a 429: the global limit (X-RateLimit-Global, "global": true), not the route's
     retry_after: float = 0.2  # a 429: seconds, in the body (Retry-After, whole seconds, is at least 1)
+    drop: bool = False  # no answer at all: the connection is closed (after the request took effect, if after_effect)
+    after_effect: bool = False
 
 
 @dataclass
@@ -331,6 +333,13 @@ class FakeDiscord(ThreadsMixin):
     def delay_next(self, method: str, pattern: str, seconds: float, *, times: int = 1, skip: int = 0) -> None:
         """Matching requests take effect at once, but their answer comes ``seconds`` later."""
         self.faults.append(Fault(method, pattern, status=0, times=times, delay=seconds, skip=skip))
+
+    def drop_next(self, method: str, pattern: str, *, times: int = 1, skip: int = 0,
+                  after_effect: bool = False) -> None:
+        """The next ``times`` matching requests get no answer: the connection closes, before the request takes
+        effect or (``after_effect``) after, as when a network or Discord's edge fails mid-request."""
+        self.faults.append(Fault(method, pattern, status=0, times=times, skip=skip, drop=True,
+                                 after_effect=after_effect))
 
     def rate_limit_next(self, method: str, pattern: str, *, times: int = 1, skip: int = 0, is_global: bool = False,
                         retry_after: float = 0.2) -> None:
@@ -794,6 +803,12 @@ class FakeDiscord(ThreadsMixin):
                     break
                 if fault.status == 429:
                     return _rate_limited(fault.retry_after, fault.is_global)
+                if fault.drop:
+                    if fault.after_effect:
+                        await self._handle(request, path, body)
+                    assert request.transport is not None
+                    request.transport.close()  # the client sees the connection end with no answer
+                    return web.Response(status=204)
                 return _json({"message": f"{fault.status}: injected by test", "code": 0}, fault.status)
         response = await self._handle(request, path, body)
         if delay:

@@ -504,6 +504,17 @@ async def server_error_bursts(rig: Rig, burst: int) -> str:
     return f"{burst}× 500, {burst}× 502, {burst}× 503 on the webhook route"
 
 
+async def dropped_connections(rig: Rig, drops: int) -> str:
+    """Sends whose connection closes with no answer, half before Discord took them and half after it posted them
+    (the bot cannot tell which): a wait, the channel read back, no blind resend."""
+    await rig.start_replay()
+    await rig.until(lambda: rig.shown() >= 4, "progress")
+    rig.fake.drop_next(*WEBHOOK, times=drops // 2)
+    rig.fake.drop_next(*WEBHOOK, times=drops - drops // 2, after_effect=True, skip=2)
+    await rig.finished(120)
+    return f"{drops} sends with no answer ({drops // 2} lost before Discord, {drops - drops // 2} posted by it)"
+
+
 async def rate_limit_burst(rig: Rig, burst: int, *, is_global: bool) -> str:
     await rig.start_replay()
     await rig.until(lambda: rig.shown() >= 5, "progress")
@@ -616,6 +627,8 @@ def scenarios(quick: bool) -> list[Scenario]:
         Scenario("kill -9 mid-replay, votes meanwhile", lambda rig: kill_sweep(rig, moments), sweep_thread),
         Scenario("gateway dropped mid-replay and mid-vote", gateway_drops, FaultThread(30)),
         Scenario("5xx bursts", lambda rig: server_error_bursts(rig, burst), FaultThread(34)),
+        Scenario("connections dropped mid-send", lambda rig: dropped_connections(rig, 2 if quick else 6),
+                 FaultThread(20)),
         Scenario("429 burst, route", lambda rig: rate_limit_burst(rig, 3 if quick else 8, is_global=False),
                  FaultThread(20)),
         Scenario("429 burst, global", lambda rig: rate_limit_burst(rig, 3 if quick else 8, is_global=True),

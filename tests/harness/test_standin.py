@@ -246,3 +246,66 @@ async def test_member_messages_are_stored_as_discord_shows_them(client, fake_dis
     await fake_discord.member_says(fake_discord.member, "I remember this thread")
     history = await client.logs_from(fake_discord.text_channel, 10)
     assert [(m["author"]["username"], m["content"]) for m in history] == [("bob", "I remember this thread")]
+
+
+# -- threads and forums, as Discord has them ------------------------------------------------------------------
+
+
+async def rest(fake: FakeDiscord, method: str, path: str, **kwargs):
+    async with aiohttp.ClientSession() as session, session.request(
+            method, fake.api_base + path, headers={"Authorization": f"Bot {fake.token}"}, **kwargs) as response:
+        return response.status, await response.json() if response.content_type == "application/json" else None
+
+
+async def test_a_webhook_posts_into_a_thread_of_its_channel_only_with_thread_id(fake_discord):
+    fake = fake_discord
+    _, thread = await rest(fake, "POST", f"/channels/{fake.text_channel}/threads",
+                           json={"name": "Talk", "type": 11, "auto_archive_duration": 60})
+    _, hook = await rest(fake, "POST", f"/channels/{fake.text_channel}/webhooks", json={"name": "Rethread"})
+    url = f"/webhooks/{hook['id']}/{hook['token']}"
+    status, _ = await rest(fake, "POST", url, params={"wait": "true", "thread_id": thread["id"]},
+                           json={"content": "in the thread", "username": "Gus"})
+    assert status == 200
+    assert [m.content for m in fake.channel_messages(int(thread["id"]))] == ["in the thread"]
+    assert fake.channel_messages() == [], "nothing in the parent channel"
+    other = fake.add_channel("elsewhere")
+    _, foreign = await rest(fake, "POST", f"/channels/{other}/threads", json={"name": "Not its", "type": 11})
+    status, body = await rest(fake, "POST", url, params={"wait": "true", "thread_id": foreign["id"]},
+                              json={"content": "x"})
+    assert (status, body["code"]) == (404, 10003), "a thread of another channel is refused"
+
+
+async def test_a_forum_holds_posts_whose_first_message_has_the_posts_id(fake_discord):
+    fake = fake_discord
+    forum = fake.add_channel("forum", kind=15)
+    status, post = await rest(fake, "POST", f"/channels/{forum}/threads",
+                              json={"name": "A post", "message": {"content": "first"}})
+    assert status == 200 and post["message"]["id"] == post["id"]
+    _, hook = await rest(fake, "POST", f"/channels/{forum}/webhooks", json={"name": "Rethread"})
+    status, body = await rest(fake, "POST", f"/webhooks/{hook['id']}/{hook['token']}", params={"wait": "true"},
+                              json={"content": "where?"})
+    assert (status, body["code"]) == (400, 220001), "a forum's webhook must name a post"
+
+
+async def test_archived_threads_reopen_locked_ones_refuse_and_the_cap_holds(fake_discord):
+    fake = fake_discord
+    fake.max_active_threads = 1
+    _, thread = await rest(fake, "POST", f"/channels/{fake.text_channel}/threads", json={"name": "One", "type": 11})
+    status, body = await rest(fake, "POST", f"/channels/{fake.text_channel}/threads", json={"name": "Two"})
+    assert (status, body["code"]) == (400, 160006)
+    await fake.set_thread(int(thread["id"]), archived=True)
+    status, _ = await rest(fake, "POST", f"/channels/{thread['id']}/messages", json={"content": "back"})
+    assert status == 200 and fake.channels[int(thread["id"])]["thread_metadata"]["archived"] is False
+    await fake.set_thread(int(thread["id"]), archived=True, locked=True)
+    status, body = await rest(fake, "POST", f"/channels/{thread['id']}/messages", json={"content": "no"})
+    assert (status, body["code"]) == (400, 50083)
+
+
+async def test_asking_for_message_content_the_app_lacks_closes_the_gateway_with_4014(fake_discord):
+    fake = fake_discord
+    fake.message_content_enabled = False
+    async with aiohttp.ClientSession() as session, session.ws_connect(fake.gateway_url) as ws:
+        await ws.receive_json()  # HELLO
+        await ws.send_json({"op": 2, "d": {"token": fake.token, "intents": (1 << 9) | (1 << 15)}})
+        closed = await ws.receive()
+        assert closed.type == aiohttp.WSMsgType.CLOSE and closed.data == 4014
