@@ -94,11 +94,12 @@ class DiscussCog(commands.GroupCog, group_name="discuss",
     @app_commands.command(name="status", description="The discussions open in this server")
     @app_commands.guild_only()
     async def status(self, interaction: discord.Interaction[RethreadBot]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
         store = self.bot.store
         discussions = await store.discussions.of_guild(interaction.guild_id or 0, open_only=True, limit=STATUS_LIMIT)
         mode = self.bot.discussions.mode
         if not discussions:
-            await interaction.response.send_message(
+            await interaction.followup.send(
                 f"No discussion is open. Start one with `/discuss start`.\nCapture: {mode.explain()}.",
                 ephemeral=True)
             return
@@ -110,7 +111,7 @@ class DiscussCog(commands.GroupCog, group_name="discuss",
             progress = f"replay {replay.state.value}, {replay.posted}/{replay.total}" if replay else "no replay"
             lines.append(f"<#{d.channel_id}> **{title_in_text(title)}**: {plural(counts[d.id], 'comment')} "
                          f"by members; {progress}")
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"**Open discussions** ({len(discussions)}{'+' if len(discussions) == STATUS_LIMIT else ''}):\n"
             + "\n".join(lines) + f"\nCapture: {mode.explain()}.", ephemeral=True)
 
@@ -118,8 +119,10 @@ class DiscussCog(commands.GroupCog, group_name="discuss",
                           description="Delete everything you wrote in this server's discussions from Rethread")
     @app_commands.guild_only()
     async def forget_me(self, interaction: discord.Interaction[RethreadBot]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)  # the search index is rebuilt: it takes time
+        await self.bot.discussions.settled()  # what they wrote a moment ago is forgotten too
         removed = await self.bot.store.discussions.forget_member(interaction.guild_id or 0, interaction.user.id)
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"Deleted {plural(removed, 'comment')} you wrote in this server's discussions from Rethread's records. "
             "Your messages in Discord are untouched (delete them there if you wish); what you write in an open "
             "discussion from now on is kept again.", ephemeral=True)

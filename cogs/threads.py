@@ -15,15 +15,15 @@ from discord.ext import commands
 from bot.core import limits
 from bot.core.charts import activity_chart
 from bot.core.discussions import Discussion
-from bot.core.export import export_discussion
 from bot.core.text import defuse_mentions, escape_markdown, plural, shorten
-from bot.core.thread_stats import ThreadActivity, thread_activity
+from bot.core.thread_stats import ThreadActivity
 from bot.runtime.app import RethreadBot
 from bot.runtime.errors import UserError
 from bot.runtime.options import ThreadArg
 from bot.runtime.paging import PageButtons
 from bot.runtime.posting import NO_MENTIONS
 from bot.runtime.replayer import jump_url
+from db.reading import exported, statistics
 from db.search import CAPTURED, parse_query
 from db.store import SearchHit, SearchResults, ThreadSummary
 
@@ -117,8 +117,8 @@ async def discussion_choices(interaction: discord.Interaction[RethreadBot],
                              current: str) -> list[app_commands.Choice[int]]:
     """This server's discussions of the thread chosen in the same command, newest first."""
     chosen = str(getattr(interaction.namespace, "thread", "") or "")
-    if not chosen.isdigit() or interaction.guild_id is None:
-        return []
+    if not chosen.isdigit() or int(chosen) >= 2**63 or interaction.guild_id is None:
+        return []  # (a number SQLite cannot hold names no thread)
     found = await interaction.client.store.discussions.of_guild_thread(interaction.guild_id, int(chosen))
     return [app_commands.Choice(name=f"Discussion {d.id} ({d.state.value}) in #{channel_name(interaction, d)}"[:100],
                                 value=d.id) for d in found if not current or current in str(d.id)]
@@ -227,19 +227,18 @@ class Threads(commands.GroupCog, group_name="thread", group_description="Browse 
                      discussion: int | None = None) -> None:
         chosen = await self._discussion(interaction, thread, discussion)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        parsed = await self.bot.store.load_thread(thread.id)
-        if parsed is None:
+        found = await exported(self.bot.store, thread.id, chosen)
+        if found is None:
             raise UserError("That thread was removed meanwhile; pick another.")
-        captured = await self.bot.store.discussions.comments(chosen.id) if chosen else []
-        data = export_discussion(parsed, captured).encode("utf-8")
+        data = found.text.encode("utf-8")
         name = f"thread-{thread.id}" + (f"-discussion-{chosen.id}" if chosen else "") + ".txt"
-        what = f"with {plural(len(captured), 'comment')} by members" if chosen else "as imported"
         if len(data) > interaction.filesize_limit:
             command = f"rethread export {thread.id}" + (f" --discussion {chosen.id}" if chosen else "")
             raise UserError(f"The file would be {len(data) / 2**20:.1f} MB, over the "
                             f"{interaction.filesize_limit / 2**20:.0f} MB Discord lets me attach here. An admin can "
                             f"write it with `{command}`.")
-        await interaction.followup.send(f"**{literal(parsed.title, 200)}**, {what}, in the thread-file format.",
+        what = f"with {plural(found.captured, 'comment')} by members" if chosen else "as imported"
+        await interaction.followup.send(f"**{literal(found.title, 200)}**, {what}, in the thread-file format.",
                                         file=discord.File(io.BytesIO(data), filename=name), ephemeral=True)
 
     @app_commands.command(name="stats", description="Who wrote how much, and which comments drew the most replies")
@@ -250,15 +249,11 @@ class Threads(commands.GroupCog, group_name="thread", group_description="Browse 
                     discussion: int | None = None) -> None:
         chosen = await self._discussion(interaction, thread, discussion)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        store = self.bot.store
-        revision_id = await store.revision_id(thread.id)
-        discussions = [chosen] if chosen else await store.discussions.of_guild_thread(interaction.guild_id or 0,
-                                                                                      thread.id, limit=1000)
-        original = await store.discussions.thread_links(revision_id or 0)
-        members = await store.discussions.captured_links([d.id for d in discussions])
-        activity = thread_activity(original, members)
-        embed = activity_embed(thread.title, activity, len(discussions))
-        chart = await asyncio.to_thread(activity_chart, thread.title, list(activity.most_active))
+        found = await statistics(self.bot.store, interaction.guild_id or 0, thread.id, chosen)
+        if found is None:
+            raise UserError("That thread was removed meanwhile; pick another.")
+        embed = activity_embed(found.title, found.activity, found.discussions)
+        chart = await asyncio.to_thread(activity_chart, found.title, list(found.activity.most_active))
         embed.set_image(url="attachment://activity.png")
         await interaction.followup.send(embed=embed, file=discord.File(io.BytesIO(chart), filename="activity.png"),
                                         ephemeral=True, allowed_mentions=NO_MENTIONS)

@@ -162,18 +162,19 @@ class DiscussionStore:
             (revision_id,)) as cur:
             return [(row[0], row[1], row[2]) for row in await cur.fetchall()]
 
-    async def captured_links(self, discussion_ids: Sequence[int]) -> list[tuple[int, str, int | None]]:
-        if not discussion_ids:
-            return []
-        marks = ", ".join("?" * len(discussion_ids))
-        async with self.conn.execute(
-            f"SELECT number, author, reply_to FROM discussion_comments WHERE discussion_id IN ({marks})"
-            " ORDER BY discussion_id, number", tuple(discussion_ids)) as cur:
-            return [(row[0], row[1], row[2]) for row in await cur.fetchall()]
+    async def captured_links(self, discussion_ids: Sequence[int]) -> list[list[tuple[int, str, int | None]]]:
+        """(number, author, reply_to) of each discussion's captured comments, one list per discussion given."""
+        out = []
+        for discussion_id in discussion_ids:
+            async with self.conn.execute(
+                "SELECT number, author, reply_to FROM discussion_comments WHERE discussion_id = ? ORDER BY number",
+                (discussion_id,)) as cur:
+                out.append([(row[0], row[1], row[2]) for row in await cur.fetchall()])
+        return out
 
     async def latest_message(self, discussion_id: int) -> int | None:
-        async with self.conn.execute(
-            "SELECT MAX(message_id) FROM discussion_comments WHERE discussion_id = ?", (discussion_id,)) as cur:
+        """The newest member message ever captured in the discussion (kept when it is deleted or forgotten)."""
+        async with self.conn.execute("SELECT last_message_id FROM discussions WHERE id = ?", (discussion_id,)) as cur:
             row = await cur.fetchone()
         return row[0] if row else None
 
@@ -235,7 +236,8 @@ async def _insert_comment(conn: aiosqlite.Connection, discussion_id: int, messag
         "text": message.text, "attachments": json.dumps(list(message.attachments))})
     if cur.rowcount <= 0:
         return 0
-    await conn.execute("UPDATE discussions SET next_number = next_number + 1 WHERE id = ?", (discussion_id,))
+    await conn.execute("UPDATE discussions SET next_number = next_number + 1, last_message_id ="
+                       " MAX(COALESCE(last_message_id, 0), ?) WHERE id = ?", (message.message_id, discussion_id))
     return 1
 
 

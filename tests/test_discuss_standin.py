@@ -5,6 +5,7 @@ a bulk delete, and a bot refused the Message Content intent at login."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 import pytest
@@ -111,7 +112,8 @@ async def test_a_deleted_thread_ends_the_discussion_cleanly(bot, fast_fake):
     await until(lambda: discussion_state(bot.db_path) == [("ended", "its Discord thread was deleted", "stopped")],
                 "the discussion to end", proc=bot)
     status = await fast_fake.slash(fast_fake.member, "discuss status")
-    assert status.texts()[0].startswith("No discussion is open.")
+    await until(lambda: status.followups, "/discuss status to answer")
+    assert status.texts()[-1].startswith("No discussion is open.")
     assert bot.running and "Traceback" not in bot.log()
 
 
@@ -195,7 +197,8 @@ async def test_a_bot_refused_the_message_content_intent_starts_and_captures_what
         await until(lambda: captured(proc.db_path) == [(11, "bob", f"<@{bot_id}> Hello bot.", None)],
                     "the mention to be captured", proc=proc)
         status = await fast_fake.slash(fast_fake.member, "discuss status")
-        assert status.texts()[0].splitlines()[-1].startswith("Capture: reduced: the Message Content intent is off")
+        await until(lambda: status.followups, "/discuss status to answer")
+        assert status.texts()[-1].splitlines()[-1].startswith("Capture: reduced: the Message Content intent is off")
     finally:
         proc.kill()
 
@@ -226,3 +229,19 @@ async def test_a_missing_permission_is_named_before_any_thread_is_opened(bot, fa
     assert answer.ephemeral and answer.texts() == [
         f"I need Create Public Threads in <#{fast_fake.text_channel}> to open a discussion there."]
     assert fast_fake.threads_of(fast_fake.text_channel) == [] and discussion_state(bot.db_path) == []
+
+
+async def test_forgotten_messages_are_not_read_back_after_a_restart(bot, fast_fake):
+    thread = await start(fast_fake, pace="manual")
+    await fast_fake.member_writes(fast_fake.admin, thread, "Keep mine.")
+    await fast_fake.member_writes(fast_fake.member, thread, "Please forget this.")  # the newest captured
+    await until(lambda: len(captured(bot.db_path)) == 2, "the messages", proc=bot)
+    forgot = await fast_fake.slash(fast_fake.member, "discuss forget-me")
+    await until(lambda: forgot.followups, "/discuss forget-me to answer")
+    assert forgot.texts()[-1].startswith("Deleted 1 comment you wrote in this server's discussions")
+    bot.kill()
+    await fast_fake.member_writes(fast_fake.admin, thread, "Written while the bot was away.")
+    await bot.start()
+    await until(lambda: len(captured(bot.db_path)) == 2, "the read-back", proc=bot)
+    await asyncio.sleep(1)  # (anything read back wrongly would be stored by now)
+    assert [row[2] for row in captured(bot.db_path)] == ["Keep mine.", "Written while the bot was away."]

@@ -90,8 +90,10 @@ async def test_the_operator_exports_a_discussion_from_the_command_line(tmp_path)
     from db.store import Store
 
     db_path = tmp_path / "rethread.sqlite3"
+    source = tmp_path / "cafe-closing.txt"
+    source.write_text(CAFE.read_text(encoding="utf-8"), encoding="utf-8")
     async with Store.opened(db_path) as store:
-        summary = await import_paths(store, [CAFE])
+        summary = await import_paths(store, [source])
         thread_id = summary.stored[0][1].thread_id
         revision_id = await store.revision_id(thread_id)
         talk, _ = await store.discussions.open(guild_id=1, parent_id=2, channel_id=3, thread_id=thread_id,
@@ -103,12 +105,19 @@ async def test_the_operator_exports_a_discussion_from_the_command_line(tmp_path)
             NewComment(talk.id, CapturedMessage(message_id=101, author_id=6, author="ada", text="Yes, bob.",
                                                 posted_at="2026-11-25T07:01:00+00:00", replies_to_message=100)),
         ])
+        # The file changes and is imported again: a new revision with one comment fewer. The discussion was held
+        # on the first, and its numbers and reply links are that revision's.
+        text = source.read_text(encoding="utf-8")
+        source.write_text(text[:text.rindex("Zoë_Ş's picture")], encoding="utf-8")
+        again = await import_paths(store, [source])
+        assert again.new_revisions == 1 and (await store.load_thread(thread_id)).comments[-1].number == 9
     env = {**os.environ, "RETHREAD_DB": str(db_path), "DISCORD_TOKEN": ""}
     run = lambda *args: subprocess.run([sys.executable, "-m", "bot", "export", *args], env=env,  # noqa: E731
                                        capture_output=True, text=True, timeout=60)
     done = run(str(thread_id), "--discussion", str(talk.id))
     assert done.returncode == 0, done.stderr
     back = parse_thread(done.stdout)
+    assert back.comments[9].author == "Zoë_Ş", "the discussion's revision, not the current one"
     assert [(c.number, c.author, c.reply_to, c.text) for c in back.comments[10:]] == [
         (11, "bob", None, "First."), (12, "ada", 11, "Yes, bob.")]
     wrong = run(str(thread_id), "--discussion", "99")

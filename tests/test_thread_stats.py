@@ -12,15 +12,23 @@ from bot.core.thread_stats import ThreadActivity, thread_activity
 def test_a_small_discussion_by_hand():
     original = [(1, "Gus", None), (2, "Nadia", 1), (3, "Gus", 2), (4, "Tom", None)]
     members = [(5, "bob", 3), (7, "ada", 5), (8, "bob", 1), (9, "Gus", 42)]  # 6 was deleted; 42 never existed
-    assert thread_activity(original, members) == ThreadActivity(
+    assert thread_activity(original, [members]) == ThreadActivity(
         comments=8, original=4, members=4, authors=5,
         most_active=(("Gus", 2, 1), ("bob", 0, 2), ("Nadia", 1, 0), ("Tom", 1, 0), ("ada", 0, 1)),
         most_replied=((1, "Gus", 2), (2, "Nadia", 1), (3, "Gus", 1), (5, "bob", 1)),
         deepest=4)  # 7 → 5 → 3 → 2 → 1
 
 
+def test_two_discussions_sharing_numbers_are_counted_apart():
+    original = [(1, "Gus", None)]
+    first, second = [(2, "bob", 1), (3, "ada", 2)], [(2, "zed", 1)]  # both start at 2: each its own comment
+    activity = thread_activity(original, [first, second])
+    assert (activity.comments, activity.members, activity.deepest) == (4, 3, 2)
+    assert activity.most_replied == ((1, "Gus", 2), (2, "bob", 1))
+
+
 def test_no_replies_no_depth():
-    assert thread_activity([(1, "a", None)], []).deepest == 0
+    assert thread_activity([(1, "a", None)]).deepest == 0
     assert thread_activity([], []) == ThreadActivity(0, 0, 0, 0, (), (), 0)
 
 
@@ -39,6 +47,6 @@ def test_depth_is_the_longest_chain_of_replies(links, split):
     def depth(n):  # the definition, recursively
         return 0 if parents[n] is None else 1 + depth(parents[n])
 
-    activity = thread_activity(links[:split], links[split:])
+    activity = thread_activity(links[:split], [links[split:]])
     assert activity.deepest == max(depth(n) for n, _, _ in links)
     assert activity.comments == len(links) and sum(o + m for _, o, m in activity.most_active) <= len(links)

@@ -12,10 +12,10 @@ from rich.text import Text
 
 from bot.cli.common import CliError, Seconds, err, load_settings, opened_store, out, run_async, stored_thread
 from bot.cli.terminal import clean, line_text, one_line, plain, preview_thread, reply_tree
-from bot.core.export import export_discussion, export_thread
 from bot.core.model import Thread
 from bot.core.parser import ThreadFileError, load_thread_file
 from bot.importer import import_paths, thread_files
+from db.reading import exported
 from db.search import SearchSyntaxError
 from db.store import SearchResults
 
@@ -133,16 +133,19 @@ async def show(thread_id: int, revision: int | None) -> None:
 async def export(thread_id: int, output: Path | None, discussion: int | None) -> None:
     """Write stored thread THREAD_ID back in the thread-file format (with a discussion's comments after it)."""
     async with opened_store(load_settings()) as store:
-        thread = await stored_thread(store, thread_id)
-        if discussion is None:
-            text = export_thread(thread)
-        else:
+        found = None
+        if discussion is not None:
             found = await store.discussions.get(discussion)
             if found is None or found.thread_id != thread_id:
                 held = await store.discussions.of_thread(thread_id)
                 raise CliError(f"thread {thread_id} has no discussion {discussion}"
                                + (f"; its discussions: {', '.join(str(d.id) for d in held)}" if held else ""))
-            text = export_discussion(thread, await store.discussions.comments(found.id))
+        else:
+            await stored_thread(store, thread_id)  # a clear error for a thread that is not there
+        result = await exported(store, thread_id, found)
+        if result is None:
+            raise CliError(f"thread {thread_id} was removed meanwhile")
+        text = result.text
     if output:
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {plain(output)}")

@@ -22,27 +22,37 @@ class ThreadActivity:
     deepest: int  # the longest chain of replies: 0 when no comment replies to another
 
 
-def thread_activity(original: Sequence[Link], members: Sequence[Link]) -> ThreadActivity:
-    """A reply to a comment that is not there (deleted) counts as no reply."""
-    numbers = {n for n, _, _ in original} | {n for n, _, _ in members}
-    parent = {n: r for n, _, r in [*original, *members] if r is not None and r in numbers and r != n}
-    authors: dict[int, str] = {n: a for n, a, _ in [*original, *members]}
+def thread_activity(original: Sequence[Link], discussions: Sequence[Sequence[Link]] = ()) -> ThreadActivity:
+    """The thread's comments, and each discussion's (numbered on from the thread's, so two discussions share
+    numbers: a member's reply points into its own discussion, else at the thread). A reply to a comment that is
+    not there (deleted) counts as no reply."""
+    Node = tuple[int, int]  # (0 for the thread or the discussion's place + 1, number)
+    authors: dict[Node, str] = {(0, n): a for n, a, _ in original}
+    for place, links in enumerate(discussions, 1):
+        authors.update(((place, n), a) for n, a, _ in links)
+    parent: dict[Node, Node] = {}
+    for place, links in enumerate([original, *discussions]):
+        for n, _, r in links:
+            target = (place, r) if (place, r) in authors else (0, r)
+            if r is not None and target in authors and target != (place, n):
+                parent[(place, n)] = target
     by_original = Counter(a for _, a, _ in original)
-    by_members = Counter(a for _, a, _ in members)
+    by_members = Counter(a for links in discussions for _, a, _ in links)
     totals = by_original + by_members
     most_active = tuple((a, by_original[a], by_members[a])
                         for a, _ in sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:TOP])
     replies = Counter(parent.values())
-    most_replied = tuple((n, authors[n], count)
-                         for n, count in sorted(replies.items(), key=lambda item: (-item[1], item[0]))[:TOP])
-    return ThreadActivity(comments=len(numbers), original=len(original), members=len(members),
+    most_replied = tuple((node[1], authors[node], count)
+                         for node, count in sorted(replies.items(), key=lambda item: (-item[1], item[0]))[:TOP])
+    members = sum(len(links) for links in discussions)
+    return ThreadActivity(comments=len(authors), original=len(original), members=members,
                           authors=len(totals), most_active=most_active, most_replied=most_replied,
                           deepest=_deepest(parent))
 
 
-def _deepest(parent: dict[int, int]) -> int:
+def _deepest(parent: dict[tuple[int, int], tuple[int, int]]) -> int:
     """The longest reply chain, each comment's depth remembered once (a loop, impossible in Discord, stops)."""
-    depth: dict[int, int] = {}
+    depth: dict[tuple[int, int], int] = {}
     for start in parent:
         chain, node, seen = [], start, set()
         while node in parent and node not in depth and node not in seen:

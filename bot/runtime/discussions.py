@@ -3,10 +3,12 @@ what members write there captured as new comments of that discussion.
 
 Gateway events are queued in the order Discord sent them and stored by one task, everything pending in one
 transaction (so a burst costs one commit, not one per message): a reply is stored after what it answers, numbers
-follow the order members wrote in. Capture is keyed by Discord message id and idempotent, so events delivered
-twice (a gateway resume) store nothing twice; after a fresh login (events missed while away are lost, not
-replayed) each open discussion reads the messages written since its newest captured one. Edits update the stored
-comment; deletions, single or bulk, delete it, even after the discussion was closed: members own their words.
+follow the order the messages reached the bot. Capture is keyed by Discord message id and idempotent, so events
+delivered twice (a gateway resume) store nothing twice; after a new session (events missed while away are lost,
+not replayed) each open discussion reads back the messages written since the newest one it had captured (kept in
+the store, so a deleted or forgotten message is never read back); those get numbers after any received since.
+Edits update the stored comment; deletions, single or bulk, delete it, even after the discussion was closed:
+members own their words.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ log = logging.getLogger("rethread.discussions")
 
 MAX_ACTIVE_THREADS = 160006  # Discord's error code: the guild has as many active threads as it may
 ArchiveMinutes = Literal[60, 1440, 4320, 10080]
-BACKFILL_LIMIT = 500  # messages read per discussion after a fresh login
+BACKFILL_LIMIT = 5000  # messages read back per discussion after a gap (50 requests of Discord's 100)
 BATCH = 500  # capture events stored in one transaction at most
 SETTLE_WAIT = 5.0  # seconds to wait for pending captures to be stored (a close, a shutdown)
 CAPTURED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
@@ -148,9 +150,11 @@ class DiscussionKeeper:
         log.info("discussion %s opened in guild %s channel %s (a Discord thread in channel %s): imported thread %s, "
                  "%d comments", discussion.id, discussion.guild_id, channel.id, parent.id, thread.id,
                  len(parsed.comments))
-        for embeds in rest:
-            await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS)
-        self.replayer.launch(replay)
+        try:
+            for embeds in rest:
+                await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS)
+        finally:  # the replay runs (or pauses saying what is missing) even if the article could not be posted
+            self.replayer.launch(replay)
         return discussion, channel
 
     async def close(self, discussion: Discussion, *, by: int) -> int:
@@ -258,15 +262,19 @@ class DiscussionKeeper:
                     continue
             if not isinstance(channel, discord.Thread):
                 continue
-            after = read_back_from.get(channel_id)
+            after = read_back_from.get(channel_id) or discussion.channel_id  # a thread's id dates its creation
             missed = []
+            read = 0
             try:
                 async for message in channel.history(limit=BACKFILL_LIMIT, oldest_first=True,
-                                                     after=discord.Object(after) if after else None):
+                                                     after=discord.Object(after)):
+                    read += 1
                     if is_member_message(message) and (message.content or message.attachments):
                         missed.append(NewComment(discussion.id, captured_message(message)))
             except discord.HTTPException as exc:
                 log.warning("could not read discussion %s's thread %s: %s", discussion.id, channel_id, exc)
+            if read >= BACKFILL_LIMIT:
+                log.warning("discussion %s: read back the first %d messages of the gap only", discussion.id, read)
             found = await self.store.discussions.apply(missed) if missed else 0
             if found:
                 log.info("discussion %s: captured %d message(s) written while I was away", discussion.id, found)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import time
 
 import discord
 
 PAGE_TIMEOUT = 600.0  # seconds the buttons work after the last click
+TOKEN_LIFETIME = 14 * 60.0  # an answer can be edited for 15 minutes after the command: stop a minute before
 
 
 class PageButtons(discord.ui.View):
@@ -18,6 +20,7 @@ class PageButtons(discord.ui.View):
         self.owner_id = owner_id
         self.index = 0
         self.message: discord.InteractionMessage | None = None
+        self.asked_at = time.monotonic()
         self._show()
 
     def _show(self) -> None:
@@ -29,6 +32,11 @@ class PageButtons(discord.ui.View):
         return self.pages[self.index]
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        if time.monotonic() - self.asked_at > TOKEN_LIFETIME:
+            self.stop()
+            await interaction.response.send_message("These pages are too old to turn: run the command again.",
+                                                    ephemeral=True)
+            return False
         if interaction.user.id != self.owner_id:
             await interaction.response.send_message("These pages answer someone else's command: run it yourself.",
                                                     ephemeral=True)

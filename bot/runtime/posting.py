@@ -212,6 +212,7 @@ class ChannelPoster:
 
     async def _call(self, tries: int, fn: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs) -> T:
         failures = limited = 0  # answers lost (the request may have taken effect); 429s (it did not)
+        unarchived = False
         while True:
             try:
                 return await fn(*args, **kwargs)
@@ -237,7 +238,16 @@ class ChannelPoster:
                 await asyncio.sleep(delay)
             except discord.HTTPException as exc:
                 if exc.code == THREAD_ARCHIVED and self.thread is not None:
-                    raise ThreadLocked(f"the thread {self.channel.mention} is locked") from exc
+                    if self.thread.locked or unarchived:
+                        raise ThreadLocked(f"the thread {self.channel.mention} is locked") from exc
+                    # Archived, not locked (a send usually reopens it by itself): reopen it, then send once more.
+                    try:
+                        self.thread = await self.thread.edit(archived=False)
+                    except discord.HTTPException:
+                        raise ThreadLocked(f"the thread {self.channel.mention} is archived and I cannot reopen it"
+                                           ) from exc
+                    unarchived = True
+                    continue
                 if 400 <= exc.status < 500 and exc.status not in (401, 429):
                     raise MessageRefused(exc.status, exc.code, exc.text) from exc
                 if exc.status != 429:

@@ -123,6 +123,10 @@ async def _guild(http: HTTPClient, bot_id: int, summary: dict[str, Any], uses: S
             except discord.NotFound:
                 found.append(ChannelReadiness(use.channel_id, None, tuple(use.reasons), ()))
                 continue
+            except discord.Forbidden:  # there, but hidden from the bot: known by its id only
+                found.append(ChannelReadiness(use.channel_id, str(use.channel_id), tuple(use.reasons),
+                                              (permission_label("view_channel"),)))
+                continue
         where = by_id.get(int(channel["parent_id"])) if channel["type"] in THREAD_TYPES else channel
         perms = channel_permissions(guild_id=guild_id, owner_id=int(guild["owner_id"]), member_id=bot_id,
                                     member_roles=member_roles, roles=roles,

@@ -12,6 +12,9 @@ CREATE TABLE discussions (
     replay_id   INTEGER REFERENCES replays (id),
     state       TEXT NOT NULL CHECK (state IN ('open', 'closed', 'ended')),  -- ended: the Discord thread is gone
     next_number INTEGER NOT NULL,                  -- the number the next captured comment gets
+    -- The newest member message captured, deleted or not: after a gap the bot reads back from here, so a message
+    -- deleted or forgotten (/discuss forget-me) is never read back again.
+    last_message_id INTEGER,
     started_by  INTEGER NOT NULL,
     note        TEXT,                              -- why it ended
     created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
