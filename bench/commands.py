@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import os
 import random
 import shutil
@@ -38,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import DEFAULT_SEED, Corpus  # noqa: E402
-from bench.replay import Sampler, cpu_seconds, rss_mb  # noqa: E402
+from bench.replay import Sampler, cpu_seconds, pct, peak_rss_mb, rss_mb  # noqa: E402
 from bot.core.budget import API_BUDGET  # noqa: E402
 from tests.fakediscord import FakeDiscord  # noqa: E402
 from tests.fakediscord.limits import WEBHOOK_CHANNEL  # noqa: E402
@@ -68,18 +67,6 @@ def built_database(seed: int, threads: int) -> Path:
     partial.rename(db)
     print(f"built {db} in {time.perf_counter() - started:.0f} s")
     return db
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 class Workload:

@@ -60,8 +60,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import Corpus  # noqa: E402
-from bench.polls import open_ro, pct, peak_rss_mb, summary  # noqa: E402
-from bench.replay import Sampler, cpu_seconds, rss_mb  # noqa: E402
+from bench.polls import open_ro, summary  # noqa: E402
+from bench.replay import Sampler, cpu_seconds, pct, peak_rss_mb, rss_mb  # noqa: E402
 from tests.fakediscord import FakeDiscord  # noqa: E402
 from tests.harness.botprocess import BotProcess  # noqa: E402
 

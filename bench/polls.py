@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import random
 import sqlite3
 import statistics
@@ -29,25 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.replay import Sampler, cpu_seconds  # noqa: E402
+from bench.replay import Sampler, cpu_seconds, pct, peak_rss_mb  # noqa: E402
 from tests.fakediscord import FakeDiscord  # noqa: E402
 from tests.harness.botprocess import BotProcess  # noqa: E402
 
 ANSWERS = ("Keep it as it is", "Change the menu", "Close on Mondays", "Sell to the regulars")
 CHANGED = 0.1  # share of first votes that are later changed to another answer
-
-
-def peak_rss_mb(pid: int) -> float:
-    """VmHWM: the process's peak resident set over its whole life."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 def plan_votes(rng: random.Random, members: list[dict], message_ids: list[int], events: int) -> list[tuple]:

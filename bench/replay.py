@@ -41,11 +41,27 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
 
 
-def rss_mb(pid: int) -> float:
+def _status_mb(pid: int, field: str) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def rss_mb(pid: int) -> float:
+    """VmRSS: the process's resident set now."""
+    return _status_mb(pid, "VmRSS")
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM: the process's peak resident set over its whole life."""
+    return _status_mb(pid, "VmHWM")
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-th quantile by the nearest-rank method (p99 of 200 values is the 198th smallest)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 class Sampler:
@@ -159,7 +175,7 @@ async def main() -> None:
         records = await asyncio.gather(*(fake.slash(fake.member, "thread list") for _ in range(args.commands)))
         latencies = sorted((r.answered_at - r.created) * 1000 for r in records)
         p50 = statistics.median(latencies)
-        p99 = latencies[max(0, math.ceil(0.99 * len(latencies)) - 1)]
+        p99 = pct(latencies, 0.99)
         print(f"{args.commands} slash commands at once: all answered; p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
               f"max {latencies[-1]:.0f} ms (Discord's deadline: 3000 ms)")
 

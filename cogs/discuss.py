@@ -157,16 +157,6 @@ class DiscussCog(commands.GroupCog, group_name="discuss",
     async def on_resumed(self) -> None:
         self.bot.discussions.session_resumed()
 
-    @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        await self.bot.discussions.catch_up()
-
-    @commands.Cog.listener()
-    async def on_shard_ready(self, _shard_id: int) -> None:
-        # With several shards, a new session on one of them dispatches only shard_ready, not ready.
-        if self.bot.is_ready() and (self.bot.shard_count or 1) > 1:
-            await self.bot.discussions.catch_up()
-
 
 async def setup(bot: RethreadBot) -> None:
     await bot.add_cog(DiscussCog(bot))

@@ -17,7 +17,7 @@ from bot.core.text import shorten, title_in_text
 from bot.runtime.app import RethreadBot
 from bot.runtime.controls import BUTTON_ID_TEMPLATE
 from bot.runtime.errors import UserError
-from bot.runtime.options import CHOICE_NAME_LIMIT, PaceArg, ThreadArg
+from bot.runtime.options import CHOICE_NAME_LIMIT, PaceArg, ThreadArg, chosen_thread_id
 from bot.runtime.permissions import REPLAY_NEEDS, ensure_may_run_replays, may_run_replays, replay_runner_refusal
 from bot.runtime.targets import checked_target
 from db.guild_config import GuildSettings
@@ -58,10 +58,10 @@ class ReplayButton(discord.ui.DynamicItem[discord.ui.Button], template=BUTTON_ID
 async def comment_choices(interaction: discord.Interaction[RethreadBot],
                           current: str) -> list[app_commands.Choice[int]]:
     """Comment numbers of the thread chosen in the same command, with author and first words."""
-    chosen = str(getattr(interaction.namespace, "thread", "") or "")
-    if not chosen.isdigit():
+    thread_id = chosen_thread_id(interaction)
+    if thread_id is None:
         return []
-    rows = await interaction.client.store.comment_previews(int(chosen), current, limit=25)
+    rows = await interaction.client.store.comment_previews(thread_id, current, limit=25)
     return [app_commands.Choice(name=comment_label(n, author, text), value=n) for n, author, text in rows]
 
 

@@ -19,7 +19,7 @@ from bot.core.text import defuse_mentions, escape_markdown, plural, shorten
 from bot.core.thread_stats import ThreadActivity
 from bot.runtime.app import RethreadBot
 from bot.runtime.errors import UserError
-from bot.runtime.options import ThreadArg
+from bot.runtime.options import ThreadArg, chosen_thread_id
 from bot.runtime.paging import PageButtons
 from bot.runtime.posting import NO_MENTIONS
 from bot.runtime.replayer import jump_url
@@ -116,10 +116,10 @@ def activity_embed(title: str, activity: ThreadActivity, discussions: int) -> di
 async def discussion_choices(interaction: discord.Interaction[RethreadBot],
                              current: str) -> list[app_commands.Choice[int]]:
     """This server's discussions of the thread chosen in the same command, newest first."""
-    chosen = str(getattr(interaction.namespace, "thread", "") or "")
-    if not chosen.isdigit() or int(chosen) >= 2**63 or interaction.guild_id is None:
-        return []  # (a number SQLite cannot hold names no thread)
-    found = await interaction.client.store.discussions.of_guild_thread(interaction.guild_id, int(chosen))
+    thread_id = chosen_thread_id(interaction)
+    if thread_id is None or interaction.guild_id is None:
+        return []
+    found = await interaction.client.store.discussions.of_guild_thread(interaction.guild_id, thread_id)
     return [app_commands.Choice(name=f"Discussion {d.id} ({d.state.value}) in #{channel_name(interaction, d)}"[:100],
                                 value=d.id) for d in found if not current or current in str(d.id)]
 

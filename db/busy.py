@@ -33,28 +33,28 @@ class LockPolicy:
 DEFAULT_POLICY = LockPolicy()
 
 
-def is_busy(exc: BaseException) -> bool:
-    """Another connection holds the lock (``database is locked``, ``database table is locked``, SQLITE_BUSY)."""
+def _is_error(exc: BaseException, codes: tuple[int, ...], words: tuple[str, ...]) -> bool:
+    """An SQLite error with one of these primary result codes (or, from a Python without ``sqlite_errorcode``,
+    one of these words in its message)."""
     if not isinstance(exc, sqlite3.OperationalError):
         return False
     code = getattr(exc, "sqlite_errorcode", None)
     if code is not None:
-        return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+        return code & 0xFF in codes
     message = str(exc).lower()
-    return "locked" in message or "busy" in message
+    return any(word in message for word in words)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Another connection holds the lock (``database is locked``, ``database table is locked``, SQLITE_BUSY)."""
+    return _is_error(exc, (_SQLITE_BUSY, _SQLITE_LOCKED), ("locked", "busy"))
 
 
 def cannot_save(exc: BaseException) -> bool:
     """The system refused the write: the disk is full (SQLITE_FULL) or the write failed (SQLITE_IOERR, e.g. EFBIG
     past a file-size limit). SQLite rolls the statement back and the connection stays usable: the same write may
     succeed once space returns."""
-    if not isinstance(exc, sqlite3.OperationalError):
-        return False
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (_SQLITE_IOERR, _SQLITE_FULL)
-    message = str(exc).lower()
-    return "disk i/o error" in message or "disk is full" in message
+    return _is_error(exc, (_SQLITE_IOERR, _SQLITE_FULL), ("disk i/o error", "disk is full"))
 
 
 async def retry_busy(operation: Callable[[], Awaitable[T]], policy: LockPolicy = DEFAULT_POLICY, *,

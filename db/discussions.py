@@ -38,8 +38,8 @@ def discussion_from_row(row: sqlite3.Row) -> Discussion:
     return Discussion(
         id=row["id"], guild_id=row["guild_id"], parent_id=row["parent_id"], channel_id=row["channel_id"],
         thread_id=row["thread_id"], revision_id=row["revision_id"], replay_id=row["replay_id"],
-        state=DiscussionState(row["state"]), next_number=row["next_number"], started_by=row["started_by"],
-        note=row["note"])
+        state=DiscussionState(row["state"]), next_number=row["next_number"], last_message_id=row["last_message_id"],
+        started_by=row["started_by"], note=row["note"])
 
 
 def captured_from_row(row: sqlite3.Row) -> CapturedComment:
@@ -171,12 +171,6 @@ class DiscussionStore:
                 (discussion_id,)) as cur:
                 out.append([(row[0], row[1], row[2]) for row in await cur.fetchall()])
         return out
-
-    async def latest_message(self, discussion_id: int) -> int | None:
-        """The newest member message ever captured in the discussion (kept when it is deleted or forgotten)."""
-        async with self.conn.execute("SELECT last_message_id FROM discussions WHERE id = ?", (discussion_id,)) as cur:
-            row = await cur.fetchone()
-        return row[0] if row else None
 
     # -- capturing --------------------------------------------------------------------------------------------
 

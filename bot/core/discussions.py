@@ -41,6 +41,7 @@ class Discussion:
     replay_id: int | None
     state: DiscussionState
     next_number: int
+    last_message_id: int | None  # the newest member message captured (deleted or not): where a read-back starts
     started_by: int
     note: str | None
 

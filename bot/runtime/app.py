@@ -113,11 +113,16 @@ class RethreadBot(commands.Bot):
                              asyncio.create_task(self.polls.start(), name="start-polls")]
 
     async def on_ready(self) -> None:
-        # READY comes again after Discord refused to resume the gateway session: a new session replays nothing
-        # of the gap, so votes cast meanwhile are read back from Discord, as after a restart.
-        if self._start_tasks and self._ready_before:
-            self._start_tasks.append(asyncio.create_task(self.polls.start(), name="reconcile-polls"))
+        # READY comes again after Discord refused to resume the gateway session.
+        await self.new_gateway_session(first=not self._ready_before)
         self._ready_before = True
+
+    async def new_gateway_session(self, *, first: bool) -> None:
+        """A new session replays nothing of the gap: what members wrote in discussions meanwhile, and (after the
+        first, whose polls start_background_work reads) the votes cast, are read back from Discord."""
+        if self._start_tasks and not first:
+            self._start_tasks.append(asyncio.create_task(self.polls.start(), name="reconcile-polls"))
+        await self.discussions.catch_up()
 
     async def _replay_finished(self, replay: Replay) -> None:
         thread_id = await self.store.polls.thread_of(replay.revision_id)
@@ -171,10 +176,10 @@ class ShardedRethreadBot(RethreadBot, commands.AutoShardedBot):
 
     async def on_shard_ready(self, shard_id: int) -> None:
         # With several shards, a new session on one of them (after Discord refused to resume it) dispatches only
-        # shard_ready, not ready: read back the votes that shard missed, as on_ready does with one shard.
-        if self.is_ready() and (self.shard_count or 1) > 1 and self._start_tasks:
-            log.info("shard %d started a new session; reading back the polls' votes", shard_id)
-            self._start_tasks.append(asyncio.create_task(self.polls.start(), name="reconcile-polls"))
+        # shard_ready, not ready: read back what that shard missed, as on_ready does with one shard.
+        if self.is_ready() and (self.shard_count or 1) > 1:
+            log.info("shard %d started a new session; reading back what it missed", shard_id)
+            await self.new_gateway_session(first=False)
 
 
 def bot_for(settings: Settings, store: Store, **options: Any) -> RethreadBot:

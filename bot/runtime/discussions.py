@@ -93,9 +93,7 @@ class DiscussionKeeper:
     async def load(self) -> None:
         self.open = {d.channel_id: d for d in await self.store.discussions.all_open()}
         self.known_channels = set(self.open) | await self.store.discussions.all_channels()
-        for channel_id, discussion in self.open.items():
-            if latest := await self.store.discussions.latest_message(discussion.id):
-                self._newest[channel_id] = latest
+        self._newest = {channel_id: d.last_message_id for channel_id, d in self.open.items() if d.last_message_id}
         self._read_back_from = dict(self._newest)  # a new process: everything since its last run is a gap
 
     def session_lost(self) -> None:

@@ -14,7 +14,7 @@ from bot.core import limits
 from bot.core.pacing import Pace, PaceError, parse_pace
 from bot.core.text import shorten
 from bot.runtime.errors import UserError
-from db.store import ThreadSummary
+from db.store import MAX_ID, ThreadSummary
 
 if TYPE_CHECKING:
     from bot.runtime.app import RethreadBot
@@ -85,3 +85,10 @@ class PaceOption(app_commands.Transformer["RethreadBot"]):
 
 ThreadArg = app_commands.Transform[ThreadSummary, ThreadOption]
 PaceArg = app_commands.Transform[Pace, PaceOption]
+
+
+def chosen_thread_id(interaction: discord.Interaction) -> int | None:
+    """The thread picked in the ``thread:`` option of the command being typed (for another option's
+    autocomplete): its id, or None while it is not one (a number too large for SQLite names no thread)."""
+    chosen = str(getattr(interaction.namespace, "thread", "") or "")
+    return int(chosen) if chosen.isdigit() and 0 < int(chosen) <= MAX_ID else None
