@@ -138,9 +138,11 @@ async def send(fake: FakeDiscord, kind: str, work: Workload, channels: list[int]
         shown = time.monotonic()
     else:
         shown = record.answered_at or time.monotonic()
-    if ok is None:  # the search's edit: "**N** comments match “query”" and its hits, or no match
-        text = record.followups[-1].get("content") or ""
-        ok = bool(text) and ("match" in text) and len(text) <= 2000
+    if ok is None:  # the search's edit: a page titled "N comments match “query”" with its hits, or "No comment
+        edit = record.followups[-1]  # matches “query”."
+        title = ((edit.get("embeds") or [{}])[0]).get("title") or ""
+        text = edit.get("content") or ""
+        ok = " match" in title or text.startswith("No comment matches")
     return {"kind": kind, "ms": (shown - started) * 1000, "ok": bool(ok)}
 
 
