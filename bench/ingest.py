@@ -14,7 +14,7 @@
    The floors create the schema with the project's migrations (``db.migrate``) and set the store's pragmas;
    their threads and revisions rows are read back from the first import's database (so they are exactly the
    rows the import writes, whatever columns the store adds), their comments are the parsed rows inserted with
-   ``db.store.INSERT_COMMENT`` (so the FTS triggers fire as in the import). Each floor is timed from BEGIN to
+   ``db.rows.INSERT_COMMENT`` (so the FTS triggers fire as in the import). Each floor is timed from BEGIN to
    the last COMMIT plus closing the connection (the WAL checkpoint, which the import pays when it closes too);
    loading the rows is not timed.
 3. Checks that all three databases hold the same rows (every table's count; the comments, threads and
@@ -172,7 +172,7 @@ async def _schema(db_path: Path) -> None:
 
 def floor(mode: str, db_path: Path, rows_path: Path, meta_path: Path) -> None:
     """(In its own process.) Write the prepared rows; print the timed figures as JSON."""
-    from db.store import INSERT_COMMENT
+    from db.rows import INSERT_COMMENT
 
     asyncio.run(_schema(db_path))
     with open(rows_path, "rb") as f:
@@ -224,7 +224,7 @@ def table_counts(db_path: Path) -> dict[str, int]:
 
 def content_digest(db_path: Path) -> str:
     """One hash of the threads, revisions and comments tables, every column, in id order."""
-    from db.store import INSERT_COMMENT
+    from db.rows import INSERT_COMMENT
 
     comment_cols = re.search(r"INSERT INTO comments \(([^)]*)\)", INSERT_COMMENT)[1]  # type: ignore[index]
     digest = hashlib.sha256()

@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import aiosqlite
 
@@ -28,12 +28,22 @@ from bot.core.replays import LIVE_STATES, Replay
 from db.bot_state import BotState
 from db.busy import DEFAULT_POLICY, LockPolicy, is_busy, retry_busy
 from db.discussions import DiscussionStore
+from db.file_writer import (
+    FileImport,
+    ImportBusy,
+    ImportRefused,
+    ImportResult,
+    insert_comments,
+    on_connection_thread,
+    write_file,
+    write_files,
+)
 from db.folding import fold
 from db.guild_config import GuildConfig
 from db.migrate import migrate
 from db.polls import PollStore
 from db.replays import ReplayStore, replay_from_row
-from db.rows import BLOCK_SEPARATOR, INSERT_COMMENT, TOP_AUTHORS, CommentRow, ThreadRows, comment_values, thread_rows
+from db.rows import BLOCK_SEPARATOR, TOP_AUTHORS, CommentRow, comment_values, thread_rows
 from db.search import (
     CAPTURED,
     COMMENTS,
@@ -53,18 +63,19 @@ from db.search import (
 
 log = logging.getLogger("rethread.db")
 
-ImportStatus = Literal["new", "revision", "unchanged"]
-
 _BLOCK_SEPARATOR = BLOCK_SEPARATOR
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger id names nothing
 
 # Importing: at most this many comments per transaction; a file with more is written in several and shown only
 # when complete. After holding the write lock for LOCK_SLICE seconds an import leaves it free for LOCK_PAUSE,
-# so another process's writes (a running replay's progress) get their turn.
+# so another process's writes (a running replay's progress) get their turn. While no other connection has
+# committed for OTHERS_GONE seconds the slice is LONE_SLICE: an import alone pauses rarely (each pause is lost
+# time), and a writer that comes along waits at most that long for its first turn.
 CHUNK_COMMENTS = 5000
 LOCK_SLICE = 1.0
+LONE_SLICE = 4.0
+OTHERS_GONE = 10.0
 LOCK_PAUSE = 0.05
-STALE_PENDING = "-15 minutes"  # a part-written revision untouched this long was left by a process that died
 
 # Set on every connection; busy_timeout first, so that even switching to WAL waits for a busy database.
 # secure_delete: what is deleted (a member's words above all) is overwritten in the file, not just unlinked.
@@ -73,38 +84,6 @@ CONNECT_PRAGMAS = ("PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "P
 # summary, autocomplete), LONG_READERS apart for searches and whole threads, so that those never hold up the others.
 READERS = 3
 LONG_READERS = 2
-
-
-class ImportBusy(Exception):
-    """The same file is being imported by another process right now."""
-
-
-@dataclass(frozen=True, slots=True)
-class ImportRefused:
-    """A file of a batch that the store did not take (nothing of it was written), and why, in words."""
-
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class FileImport:
-    """One file to store: its rows (:func:`db.rows.thread_rows`) and what identifies it (see
-    :meth:`Store.import_thread`)."""
-
-    rows: ThreadRows
-    source_key: str
-    sha256: str
-    source_path: str
-    slug: str | None = None
-    legacy_keys: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ImportResult:
-    status: ImportStatus
-    thread_id: int
-    revision: int
-    comments: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,23 +225,6 @@ async def _connect(path: Path, policy: LockPolicy = DEFAULT_POLICY) -> aiosqlite
     return conn
 
 
-async def _insert_comments(conn: aiosqlite.Connection, revision_id: int, comments: Sequence[CommentRow],
-                           substring: Sequence[int] = ()) -> None:
-    """Insert comments (their ``comments_fts`` rows by trigger), and into ``comments_cjk`` those of them in a
-    script written without spaces (``substring``: decided by :func:`db.rows.thread_rows` in Python, as a per-row
-    SQL test (GLOB) would cost more than the rest)."""
-    if not comments:
-        return
-    await conn.executemany(INSERT_COMMENT, ((revision_id, *row) for row in comments))
-    first, last = comments[0][0], comments[-1][0]
-    numbers = [n for n in substring if first <= n <= last]
-    for i in range(0, len(numbers), 500):
-        part = numbers[i : i + 500]
-        await conn.execute(
-            "INSERT INTO comments_cjk (rowid, author, text) SELECT id, author, text FROM comments"
-            f" WHERE revision_id = ? AND number IN ({', '.join('?' * len(part))})", (revision_id, *part))
-
-
 def _chunks(items: Sequence[CommentRow], size: int) -> list[Sequence[CommentRow]]:
     return [items[i : i + size] for i in range(0, len(items), size)] or [items]
 
@@ -284,6 +246,9 @@ class Store:
         self._writer_lock = asyncio.Lock()
         self._writing_since = 0.0  # when this store's imports last began holding the write lock in a row
         self._last_commit = 0.0
+        self._data_version: int | None = None  # PRAGMA data_version on the writer: moves when others commit
+        self._others_committed = -OTHERS_GONE  # when an import last saw another connection's commit
+        self.turns_given = 0  # pauses imports made for other writers
         self._idle_readers: list[aiosqlite.Connection] = []  # both kinds: a connection is a connection
         self._reader_slots = {False: asyncio.Semaphore(READERS), True: asyncio.Semaphore(LONG_READERS)}
         self._closed = False
@@ -379,19 +344,30 @@ class Store:
                 raise
 
     async def _take_turns(self) -> None:
-        """Before an import transaction: after LOCK_SLICE seconds of writing, leave the lock free a moment."""
+        """Before an import transaction: after a slice of writing, leave the lock free a moment."""
         now = time.monotonic()
+        others = now - self._others_committed < OTHERS_GONE
         if now - self._last_commit >= LOCK_PAUSE:
             self._writing_since = now  # the lock was free long enough since our last write
-        elif now - self._writing_since >= LOCK_SLICE:
+        elif now - self._writing_since >= (LOCK_SLICE if others else LONE_SLICE):
             await asyncio.sleep(LOCK_PAUSE)
+            self.turns_given += 1
             self._writing_since = time.monotonic()
+
+    async def _notice_other_writers(self, conn: aiosqlite.Connection) -> None:
+        async with conn.execute("PRAGMA data_version") as cur:
+            row = await cur.fetchone()
+        version = int(row[0]) if row else 0
+        if self._data_version is not None and version != self._data_version:
+            self._others_committed = time.monotonic()
+        self._data_version = version
 
     @asynccontextmanager
     async def _import_transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         await self._take_turns()
         try:
             async with self.transaction() as conn:
+                await self._notice_other_writers(conn)
                 yield conn
         finally:
             self._last_commit = time.monotonic()
@@ -419,28 +395,27 @@ class Store:
         rows = item.rows
         chunks = _chunks(rows.comments, CHUNK_COMMENTS)
         async with self._import_transaction() as conn:
-            written = await self._write_file(conn, item, chunks[0], complete=len(chunks) == 1)
+            written = await on_connection_thread(conn, write_file, item, chunks[0], complete=len(chunks) == 1)
         if isinstance(written, ImportResult):
             return written
-        revision_id, thread_id, created, result = written
-        if len(chunks) > 1:
-            try:
-                for chunk in chunks[1:]:
-                    async with self._import_transaction() as conn:
-                        await _insert_comments(conn, revision_id, chunk, rows.substring)
-                        await conn.execute("UPDATE revisions SET imported_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
-                                           " WHERE id = ?", (revision_id,))  # still alive: not stale
+        try:
+            for chunk in chunks[1:]:
                 async with self._import_transaction() as conn:
-                    await conn.execute("UPDATE revisions SET complete = 1,"
-                                       " imported_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
-                                       (revision_id,))
-                    await conn.execute(
-                        "UPDATE threads SET current_revision_id = (SELECT id FROM revisions WHERE thread_id = ?"
-                        " AND complete = 1 ORDER BY number DESC LIMIT 1) WHERE id = ?", (thread_id, thread_id))
-            except BaseException:
-                await self._discard(revision_id, thread_id if created else None)
-                raise
-        return result
+                    await on_connection_thread(conn, insert_comments, written.revision_id, chunk, rows.substring)
+                    await conn.execute("UPDATE revisions SET imported_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+                                       " WHERE id = ?", (written.revision_id,))  # still alive: not stale
+            async with self._import_transaction() as conn:
+                await conn.execute("UPDATE revisions SET complete = 1,"
+                                   " imported_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
+                                   (written.revision_id,))
+                await conn.execute(
+                    "UPDATE threads SET current_revision_id = (SELECT id FROM revisions WHERE thread_id = ?"
+                    " AND complete = 1 ORDER BY number DESC LIMIT 1) WHERE id = ?",
+                    (written.thread_id, written.thread_id))
+        except BaseException:
+            await self._discard(written.revision_id, written.thread_id if written.created_thread else None)
+            raise
+        return written.result
 
     async def import_files(self, items: Sequence[FileImport]) -> list[ImportResult | ImportRefused]:
         """Several files in one transaction, still all or nothing per file: if any of them fails, the whole
@@ -453,12 +428,11 @@ class Store:
         if len(small) > 1:
             try:
                 async with self._import_transaction() as conn:
-                    for i in small:
-                        written = await self._write_file(conn, items[i], items[i].rows.comments, complete=True)
-                        results[i] = written if isinstance(written, ImportResult) else written[3]
+                    written = await on_connection_thread(conn, write_files, [items[i] for i in small])
+                for i, result in zip(small, written, strict=True):
+                    results[i] = result
             except (ImportBusy, sqlite3.IntegrityError) as exc:
                 log.info("a batch of %d files failed (%s); writing them one by one", len(small), exc)
-                results = [None] * len(items)
         for i, item in enumerate(items):
             if results[i] is None:
                 try:
@@ -466,89 +440,6 @@ class Store:
                 except (ImportBusy, sqlite3.IntegrityError) as exc:
                     results[i] = ImportRefused(_refusal(exc))
         return [r for r in results if r is not None]
-
-    async def _write_file(self, conn: aiosqlite.Connection, item: FileImport, comments: Sequence[CommentRow], *,
-                          complete: bool) -> ImportResult | tuple[int, int, bool, ImportResult]:
-        """Inside a transaction: the thread (found or created), its revision and ``comments``. An unchanged
-        file is its ImportResult; else (revision id, thread id, thread created, result)."""
-        rows, source_key, sha256 = item.rows, item.source_key, item.sha256
-        found = await self._thread_by_key(conn, source_key, item.legacy_keys)
-        created = found is None
-        if found is not None:
-            thread_id, had_current, key = found
-            async with conn.execute(
-                "SELECT number, comment_count FROM revisions WHERE thread_id = ? AND sha256 = ? AND complete = 1",
-                (thread_id, sha256),
-            ) as cur:
-                same = await cur.fetchone()
-            if key != source_key:  # found by a legacy key: from now on, by its own
-                await conn.execute("UPDATE threads SET source_key = ? WHERE id = ?", (source_key, thread_id))
-            if same is not None:
-                return ImportResult("unchanged", thread_id, same[0], same[1])
-            await conn.execute(
-                "DELETE FROM revisions WHERE thread_id = ? AND complete = 0"
-                f" AND imported_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '{STALE_PENDING}')", (thread_id,))
-            async with conn.execute(
-                "SELECT COUNT(*) FROM revisions WHERE thread_id = ? AND sha256 = ? AND complete = 0",
-                (thread_id, sha256),
-            ) as cur:
-                row = await cur.fetchone()
-            if row and row[0]:
-                raise ImportBusy(f"{item.source_path} is being imported by another process right now")
-        else:
-            async with conn.execute(
-                "SELECT t.id, r.number, r.comment_count FROM threads t JOIN revisions r"
-                " ON r.id = t.current_revision_id WHERE r.sha256 = ? ORDER BY t.id LIMIT 1", (sha256,)
-            ) as cur:
-                copy = await cur.fetchone()
-            if copy is not None:
-                return ImportResult("unchanged", copy[0], copy[1], copy[2])
-            cur = await conn.execute("INSERT INTO threads (slug, source_key) VALUES (?, ?)",
-                                     (await self._free_slug(conn, item.slug or "thread"), source_key))
-            thread_id, had_current = cur.lastrowid or 0, False
-        async with conn.execute(
-            "SELECT COALESCE(MAX(number), 0) + 1 FROM revisions WHERE thread_id = ?", (thread_id,)
-        ) as cur:
-            row = await cur.fetchone()
-        number = int(row[0]) if row else 1
-        cur = await conn.execute(
-            "INSERT INTO revisions (thread_id, number, sha256, source_path, title, byline, article,"
-            " comment_count, warnings, complete, title_key, reply_count, commenter_count, top_authors)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (thread_id, number, sha256, item.source_path, rows.title, rows.byline, rows.article,
-             len(rows.comments), rows.warnings, int(complete), rows.title_key, rows.replies, rows.commenters,
-             rows.top_authors),
-        )
-        revision_id = cur.lastrowid or 0
-        await _insert_comments(conn, revision_id, comments, rows.substring)
-        if complete:
-            await conn.execute("UPDATE threads SET current_revision_id = ? WHERE id = ?", (revision_id, thread_id))
-        status: ImportStatus = "revision" if had_current else "new"
-        return revision_id, thread_id, created, ImportResult(status, thread_id, number, len(rows.comments))
-
-    @staticmethod
-    async def _thread_by_key(conn: aiosqlite.Connection, key: str, legacy_keys: Sequence[str]
-                             ) -> tuple[int, bool, str] | None:
-        """(thread id, has a current revision, the key it was found by) of the thread with this key, else with
-        one of the legacy keys."""
-        keys = (key, *legacy_keys)
-        marks = ", ".join("?" * len(keys))
-        async with conn.execute(
-            f"SELECT id, current_revision_id, source_key FROM threads WHERE source_key IN ({marks})"
-            " ORDER BY source_key = ? DESC, id LIMIT 1", (*keys, key)
-        ) as cur:
-            row = await cur.fetchone()
-        return (row[0], row[1] is not None, row[2]) if row else None
-
-    @staticmethod
-    async def _free_slug(conn: aiosqlite.Connection, base: str) -> str:
-        candidate, n = base, 1
-        while True:
-            async with conn.execute("SELECT 1 FROM threads WHERE slug = ?", (candidate,)) as cur:
-                if await cur.fetchone() is None:
-                    return candidate
-            n += 1
-            candidate = f"{base}-{n}"
 
     async def _discard(self, revision_id: int, created_thread: int | None) -> None:
         """Remove a part-written revision (newest comments first: a reply goes before its parent), in short

@@ -181,3 +181,52 @@ async def test_files_of_a_worker_that_dies_are_parsed_by_the_importer(store, tmp
     assert sorted(p.name for p, r in summary.stored if r.status == "new") == [
         f"t{i:02}.txt" for i in range(PARALLEL_FROM * 2)]
     assert all(proc.returncode == -9 for proc in pools[0].procs)
+
+
+async def test_work_on_the_connection_thread_is_inside_the_open_transaction(store):
+    """A batch of files is one call on aiosqlite's own thread (db.file_writer.on_connection_thread, which goes
+    through aiosqlite's private ``_execute``): it must see the transaction's uncommitted rows, run off the event
+    loop's thread, and an error in it must roll the whole transaction back. Fails if aiosqlite changes how it
+    runs calls."""
+    import threading
+
+    from db.file_writer import on_connection_thread
+
+    def look(conn: sqlite3.Connection, slug: str) -> tuple[int, bool]:
+        found = conn.execute("SELECT COUNT(*) FROM threads WHERE slug = ?", (slug,)).fetchone()[0]
+        return found, threading.current_thread() is threading.main_thread()
+
+    async with store.transaction() as conn:
+        await conn.execute("INSERT INTO threads (slug, source_key) VALUES ('kept', 'k1')")
+        assert await on_connection_thread(conn, look, "kept") == (1, False)
+
+    def fail(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO threads (slug, source_key) VALUES ('lost', 'k2')")
+        raise sqlite3.IntegrityError("refused")
+
+    with pytest.raises(sqlite3.IntegrityError, match="refused"):
+        async with store.transaction() as conn:
+            await on_connection_thread(conn, fail)
+    with sqlite3.connect(store.path) as check:
+        assert check.execute("SELECT slug FROM threads ORDER BY id").fetchall() == [("kept",)]
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads a worker's environment from /proc")
+async def test_parse_workers_hand_big_blocks_back_unless_the_environment_says_otherwise(monkeypatch):
+    """Workers start with glibc's mmap threshold fixed (bot.importer.WORKER_MALLOC), so the strings of a long file
+    go back to the system when freed; a value the user already set is kept."""
+
+    async def worker_setting() -> str | None:
+        workers = await ParseWorkers(1, 20 * 1024 * 1024).start()
+        try:
+            await workers.submit({"ask": "modules"})  # the worker is up and serving
+            environ = Path(f"/proc/{workers.procs[0].pid}/environ").read_bytes().split(b"\0")
+        finally:
+            await workers.close()
+        found = [e.split(b"=", 1)[1].decode() for e in environ if e.startswith(b"MALLOC_MMAP_THRESHOLD_=")]
+        return found[0] if found else None
+
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    assert await worker_setting() == "131072"
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
+    assert await worker_setting() == "65536"

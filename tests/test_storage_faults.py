@@ -116,6 +116,7 @@ async def test_the_wait_is_bounded(tmp_path):
 async def test_a_large_import_takes_turns_with_other_writers_and_shows_only_when_complete(tmp_path, monkeypatch):
     monkeypatch.setattr(store_module, "CHUNK_COMMENTS", 100)
     monkeypatch.setattr(store_module, "LOCK_SLICE", 0.02)
+    monkeypatch.setattr(store_module, "LONE_SLICE", 0.02)
     monkeypatch.setattr(store_module, "LOCK_PAUSE", 0.02)
     path = tmp_path / "turns.sqlite3"
     seen: list[tuple[int, int]] = []  # (part-written revisions, visible threads) each time the other writer got in
@@ -154,6 +155,26 @@ async def test_a_large_import_takes_turns_with_other_writers_and_shows_only_when
     assert len(during) >= 3, "the other writer never got the lock while the import was under way"
     assert set(during) == {0}, "a part-written thread was visible"
     assert integrity(path) == "ok"
+
+
+async def test_an_import_alone_gives_no_turns_until_another_connection_writes(tmp_path, monkeypatch):
+    """Pauses for other writers cost an import alone time for nothing: they start once another connection is
+    seen committing (PRAGMA data_version), and then come after every slice."""
+    monkeypatch.setattr(store_module, "CHUNK_COMMENTS", 100)
+    monkeypatch.setattr(store_module, "LOCK_SLICE", 0.0)  # with others about: a turn before every transaction
+    monkeypatch.setattr(store_module, "LONE_SLICE", 1000.0)
+    path = tmp_path / "alone.sqlite3"
+    async with Store.opened(path, policy=FAST) as store:
+        first = await store.import_thread(big_thread("Alone", 2000), source_key="a", sha256="a",
+                                          source_path="a.txt")
+        assert (first.comments, store.turns_given) == (2000, 0)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("INSERT INTO bot_state (key, value) VALUES ('other', 'here')")
+        other.close()
+        second = await store.import_thread(big_thread("Shared", 2000), source_key="b", sha256="b",
+                                           source_path="b.txt")
+        assert second.comments == 2000
+        assert store.turns_given > 0
 
 
 async def test_a_failure_in_a_later_part_of_a_large_import_leaves_nothing(tmp_path, monkeypatch):
