@@ -91,10 +91,13 @@ AHEAD_BYTES, AHEAD_BYTES_LEAST = 8 * 1024 * 1024, 3 * 1024 * 1024
 
 def ahead_bytes(workers: int) -> int:
     """One worker parses about as fast as SQLite writes, so it needs room to get ahead before a run of long files:
-    8 MB instead of 3 took the 2,000-file corpus from 17.18 s to 16.33 s (median of 4 interleaved runs each, the
-    ranges apart), for 3 MB more memory. Several workers parse long files side by side and need less, so they
-    share AHEAD_BYTES, with at least AHEAD_BYTES_LEAST in all (four workers stay under 150 MB)."""
+    8 MB instead of 3 (and 64 files instead of 32, so that small files fill it too) took the 2,000-file corpus from
+    17.18 s to 16.33 s (median of 4 interleaved runs each, the ranges apart), for 3 MB more memory. Several workers
+    parse long files side by side and need less, so they share AHEAD_BYTES, with at least AHEAD_BYTES_LEAST in all
+    (four workers stay under 150 MB)."""
     return max(AHEAD_BYTES_LEAST, AHEAD_BYTES // max(1, workers))
+
+
 BATCH_COMMENTS = 5000  # several small files share one transaction, up to this many comments
 BATCH_FILES = 64
 
@@ -109,7 +112,7 @@ _ROOT = str(Path(__file__).resolve().parent.parent)  # where the bot package is,
 # worker's big strings come from the heap and stay resident when freed. A fixed threshold (glibc's starting value;
 # the bot sets the same for its socket reads, bot/runtime/heap.py) hands every block of 128 KB or more back to the
 # system: four workers and the importer peaked at 135-137 MB instead of 146-149 (two runs each). Other C
-# libraries ignore it; a value already in the environment wins.
+# libraries ignore it; a threshold already in the environment (either spelling) wins.
 WORKER_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(128 * 1024)}
 
 
@@ -130,7 +133,9 @@ class ParseWorkers:
         self._readers: list[asyncio.Task[None]] = []
 
     async def start(self) -> ParseWorkers:
-        env = {**WORKER_MALLOC, **os.environ,
+        chosen = ("MALLOC_MMAP_THRESHOLD_" in os.environ
+                  or "malloc.mmap_threshold" in os.environ.get("GLIBC_TUNABLES", ""))
+        env = {**({} if chosen else WORKER_MALLOC), **os.environ,
                "PYTHONPATH": os.pathsep.join(filter(None, (_ROOT, os.environ.get("PYTHONPATH"))))}
         for _ in range(self.count):
             proc = await asyncio.create_subprocess_exec(

@@ -70,7 +70,7 @@ MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger id names nothing
 # when complete. After holding the write lock for LOCK_SLICE seconds an import leaves it free for LOCK_PAUSE,
 # so another process's writes (a running replay's progress) get their turn. While no other connection has
 # committed for OTHERS_GONE seconds the slice is LONE_SLICE: an import alone pauses rarely (each pause is lost
-# time), and a writer that comes along waits at most that long for its first turn.
+# time), and a writer that comes along gets its chances that much less often until its first commit is seen.
 CHUNK_COMMENTS = 5000
 LOCK_SLICE = 1.0
 LONE_SLICE = 4.0

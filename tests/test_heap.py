@@ -10,6 +10,7 @@ import asyncio
 import collections
 import ctypes
 import json
+import os
 import random
 import subprocess
 import sys
@@ -26,8 +27,10 @@ pytestmark = pytest.mark.skipif(not glibc, reason="the fix is glibc's mmap thres
 
 
 def heap_after_reads(*, fixed: bool) -> dict[str, int]:
+    # Without the operator's own settings, which the fix leaves alone (and which would make "unfixed" fixed).
+    env = {k: v for k, v in os.environ.items() if k not in ("MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES")}
     result = subprocess.run([sys.executable, "-m", "tests.test_heap", "fixed" if fixed else "unfixed"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -40,6 +43,15 @@ def test_many_small_reads_leave_no_growing_holes_in_the_heap():
     # The same reads without it: glibc serves each 256 KiB read from the heap, and the holes pile up.
     unfixed = heap_after_reads(fixed=False)
     assert unfixed["free_kb"] > 2 * HOLES_ALLOWED_KB, unfixed
+
+
+def test_a_threshold_the_operator_chose_is_left_alone():
+    from bot.runtime.heap import operator_chose_threshold
+
+    assert operator_chose_threshold({"MALLOC_MMAP_THRESHOLD_": "65536"})
+    assert operator_chose_threshold({"GLIBC_TUNABLES": "glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=65536"})
+    assert not operator_chose_threshold({"GLIBC_TUNABLES": "glibc.malloc.arena_max=2"})
+    assert not operator_chose_threshold({})
 
 
 class _MallInfo2(ctypes.Structure):

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from bot.core.model import Block, Comment, Thread
 from bot.core.parser import load_thread_file
 from bot.importer import PARALLEL_FROM, ParseWorkers, import_paths, source_key
+from db.file_writer import FileImport, ImportRefused, ImportResult
 from db.rows import thread_rows
-from db.store import FileImport, ImportRefused, ImportResult, Store
+from db.store import Store
 from tests.conftest import DEMO_SEEDS, ROOT
 
 # What a worker must never load: the command line (the console script's imports), Discord, SQLite's async layer.
@@ -212,7 +213,7 @@ async def test_work_on_the_connection_thread_is_inside_the_open_transaction(stor
 
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads a worker's environment from /proc")
-async def test_parse_workers_hand_big_blocks_back_unless_the_environment_says_otherwise(monkeypatch):
+async def test_parse_workers_start_with_a_fixed_mmap_threshold_unless_the_environment_sets_one(monkeypatch):
     """Workers start with glibc's mmap threshold fixed (bot.importer.WORKER_MALLOC), so the strings of a long file
     go back to the system when freed; a value the user already set is kept."""
 
@@ -230,3 +231,6 @@ async def test_parse_workers_hand_big_blocks_back_unless_the_environment_says_ot
     assert await worker_setting() == "131072"
     monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
     assert await worker_setting() == "65536"
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_")
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=65536")  # the same, as a tunable
+    assert await worker_setting() is None

@@ -170,3 +170,42 @@ async def test_a_deleted_webhook_is_made_again_and_the_replay_goes_on(world):
     status = next(m for m in world.messages() if not m.webhook_id)
     assert "✅ Finished" in status.content and "10/10" in status.content
 
+
+
+async def test_a_replay_started_as_the_last_one_shows_finished_starts(world, monkeypatch):
+    """The status says Finished a moment before the end is saved (so a kill in between cannot leave it saying
+    "Replaying"): a member who starts the next replay in that moment gets it, not "already has a replay"."""
+    import asyncio
+
+    from bot.core.replays import ReplayState
+    from db.replays import ReplayConflict
+
+    replays = world.env.bot.store.replays
+    save_end, set_state, held = asyncio.Event(), replays.set_state, []
+
+    async def held_end(replay_id, state, note=None):
+        if state is ReplayState.FINISHED:
+            held.append(state)
+            await world.env.external_wait(save_end.wait(), reason="the test holds the end's save")  # shown, not saved
+        await set_state(replay_id, state, note)
+
+    monkeypatch.setattr(replays, "set_state", held_end)
+    await world.slash("replay start", as_admin=True, thread="Café Zürich", pace="0")
+    await world.env.advance_time(60)
+    assert len(world.replayed()) == 10 and held == [ReplayState.FINISHED]  # every comment posted, the end unsaved
+
+    create = replays.create
+
+    async def create_as_the_end_is_saved(**fields):
+        try:
+            return await create(**fields)
+        except ReplayConflict:
+            save_end.set()  # the save lands while the new start is being handled
+            raise
+
+    monkeypatch.setattr(replays, "create", create_as_the_end_is_saved)
+    result = await world.slash("replay start", as_admin=True, thread=LIGHTHOUSE, pace="0")
+    assert result.response.content.startswith("Replaying **Lighthouse Keepers")
+    await world.env.advance_time(120)
+    lighthouse = [m.author.display_name for m in world.replayed()][10:]
+    assert [name for i, name in enumerate(lighthouse) if i != 3] == LIGHTHOUSE_NAMES, "comment 3 takes two messages"

@@ -16,6 +16,7 @@ import ctypes
 import logging
 import os
 import sys
+from collections.abc import Mapping
 
 log = logging.getLogger("rethread")
 
@@ -24,10 +25,16 @@ READ_THRESHOLD = 128 * 1024  # glibc's default start, below asyncio's 256 KiB re
 OPERATOR_SETTING = "MALLOC_MMAP_THRESHOLD_"  # glibc's own variable: an operator who set it knows better
 
 
+def operator_chose_threshold(environ: Mapping[str, str]) -> bool:
+    """The threshold is set in the environment, by its old name or as a tunable (glibc.malloc.mmap_threshold)."""
+    return OPERATOR_SETTING in environ or "malloc.mmap_threshold" in environ.get("GLIBC_TUNABLES", "")
+
+
 def keep_reads_off_the_heap() -> bool:
     """Fix glibc's mmap threshold for this process. False where there is nothing to do: not glibc (musl, macOS,
-    Windows), or the operator set ``MALLOC_MMAP_THRESHOLD_`` themselves."""
-    if not sys.platform.startswith("linux") or OPERATOR_SETTING in os.environ:
+    Windows), or the operator set the threshold themselves. The reads it shrinks stay mmapped: a page each while
+    they live."""
+    if not sys.platform.startswith("linux") or operator_chose_threshold(os.environ):
         return False
     libc = ctypes.CDLL(None)  # the C library this process already runs on
     if not hasattr(libc, "gnu_get_libc_version"):

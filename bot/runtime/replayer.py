@@ -36,6 +36,7 @@ log = logging.getLogger("rethread.replay")
 STATUS_EDIT_INTERVAL = 3.0  # seconds between edits of the status message (each edit is an API call)
 OUTAGE_WAIT_MAX = 60.0  # seconds between tries while Discord does not answer
 OUTAGE_RESTART_WAIT = 5.0  # seconds before a runner that could not start for want of Discord starts again
+END_SAVE_WAIT = 1.5  # seconds a start waits for an ending replay's save (the interaction must be answered in 3)
 SAVE_RETRY_FIRST, SAVE_RETRY_MAX = 0.5, 10.0  # seconds between tries while the disk refuses writes
 
 
@@ -57,6 +58,8 @@ class ReplayRunner:
         self.sleeping = False  # waiting for the pace: safe to cancel (never cancelled mid-send)
         # A member resumed (or pressed Next) while this runner was busy and about to stop: start again after it.
         self.relaunch = False
+        self.ending = False  # in _end: the replay may already be shown as ended, not yet saved so
+        self.end_saved = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
         self.title = ""
         self.channel: Target | None = None
@@ -313,11 +316,13 @@ class ReplayRunner:
                 await self._status_task
 
     async def _end(self, state: ReplayState, note: str | None) -> None:
+        self.ending = True
         if state is ReplayState.FINISHED:
             # Shown before it is saved: killed in between, the next start finds nothing left to post and ends the
             # replay again, edit included (saved first, the status would say "Replaying" for ever).
             await self.replayer.edit_status(self.replay_id, self.title, ending=(state, note))
         await self._saved(partial(self.replays.set_state, self.replay_id, state, note))
+        self.end_saved.set()
         if state is ReplayState.FINISHED and self.replayer.on_finished is not None:
             finished = await self.replays.get(self.replay_id)
             try:
@@ -370,6 +375,19 @@ class Replayer:
         self.runners[replay.channel_id] = runner
         runner.task = asyncio.create_task(runner.run(), name=f"replay-{replay.id}")
         return runner
+
+    async def ended_meanwhile(self, channel_id: int, wait: float = END_SAVE_WAIT) -> bool:
+        """Whether the channel's replay, if it is ending, has its end saved within ``wait`` seconds. A replay is
+        shown as finished a moment before it is saved so (ReplayRunner._end): a start in that moment waits for
+        the save instead of being told the channel is busy with a replay members already see as over."""
+        runner = self.runners.get(channel_id)
+        if runner is None or not runner.ending:
+            return False
+        try:
+            await asyncio.wait_for(runner.end_saved.wait(), wait)
+        except TimeoutError:
+            return False
+        return True
 
     def _interrupt(self, channel_id: int) -> bool:
         """Cancel the channel's runner if it is only waiting; True when no runner is left."""
