@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import DEFAULT_SEED, Corpus  # noqa: E402
-from bench.replay import Sampler, cpu_seconds, pct, peak_rss_mb, rss_mb  # noqa: E402
+from bench.replay import Sampler, cpu_seconds, median_range, pct, peak_rss_mb, rss_mb  # noqa: E402
 from bot.core.budget import API_BUDGET  # noqa: E402
 from tests.fakediscord import FakeDiscord  # noqa: E402
 from tests.fakediscord.limits import WEBHOOK_CHANNEL  # noqa: E402
@@ -207,7 +207,7 @@ async def one_run(db: Path, work: Workload, args: argparse.Namespace, run: int) 
 
 
 def fmt(values: list[float], unit: str = " ms") -> str:
-    return f"{statistics.median(values):.0f}{unit} [{min(values):.0f}-{max(values):.0f}]"
+    return median_range(values, ".0f", unit)
 
 
 async def main() -> None:

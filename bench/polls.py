@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.replay import Sampler, cpu_seconds, pct, peak_rss_mb  # noqa: E402
+from bench.replay import Sampler, cpu_seconds, median_range, pct, peak_rss_mb  # noqa: E402
 from tests.fakediscord import FakeDiscord  # noqa: E402
 from tests.harness.botprocess import BotProcess  # noqa: E402
 
@@ -242,8 +242,7 @@ def chart_bench() -> None:
 def summary(label: str, values: list[float], fmt: str, unit: str) -> str:
     if len(values) == 1:
         return f"{label} {values[0]:{fmt}}{unit}"
-    return (f"{label} {statistics.median(values):{fmt}}{unit} "
-            f"[{min(values):{fmt}}-{max(values):{fmt}}]")
+    return f"{label} {median_range(values, fmt, unit)}"
 
 
 async def main() -> None:

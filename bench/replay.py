@@ -64,6 +64,11 @@ def pct(values: list[float], q: float) -> float:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
+def median_range(values: list[float], fmt: str = ".0f", unit: str = "") -> str:
+    """How the benchmarks quote repeated runs: ``median [min-max]``."""
+    return f"{statistics.median(values):{fmt}}{unit} [{min(values):{fmt}}-{max(values):{fmt}}]"
+
+
 class Sampler:
     """Peak RSS of the bot process, sampled while it works."""
 

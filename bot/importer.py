@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.parser import DEFAULT_MAX_BYTES, LoadedFile
+from bot.heap import threshold_environment
 from bot.parse_worker import HEADER, answer
 from db.file_writer import FileImport, ImportRefused, ImportResult
 from db.store import Store
@@ -108,12 +109,6 @@ def default_workers() -> int:
 
 
 _ROOT = str(Path(__file__).resolve().parent.parent)  # where the bot package is, installed or not
-# glibc raises its mmap threshold to the size of the largest block freed (up to 32 MB), so after one long file a
-# worker's big strings come from the heap and stay resident when freed. A fixed threshold (glibc's starting value;
-# the bot sets the same for its socket reads, bot/runtime/heap.py) hands every block of 128 KB or more back to the
-# system: four workers and the importer peaked at 135-137 MB instead of 146-149 (two runs each). Other C
-# libraries ignore it; a threshold already in the environment (either spelling) wins.
-WORKER_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(128 * 1024)}
 
 
 class WorkerDied(Exception):
@@ -133,9 +128,8 @@ class ParseWorkers:
         self._readers: list[asyncio.Task[None]] = []
 
     async def start(self) -> ParseWorkers:
-        chosen = ("MALLOC_MMAP_THRESHOLD_" in os.environ
-                  or "malloc.mmap_threshold" in os.environ.get("GLIBC_TUNABLES", ""))
-        env = {**({} if chosen else WORKER_MALLOC), **os.environ,
+        # A fixed mmap threshold from the start: a worker's long files otherwise stay resident (bot/heap.py).
+        env = {**threshold_environment(), **os.environ,
                "PYTHONPATH": os.pathsep.join(filter(None, (_ROOT, os.environ.get("PYTHONPATH"))))}
         for _ in range(self.count):
             proc = await asyncio.create_subprocess_exec(

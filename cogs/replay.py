@@ -113,15 +113,10 @@ class ReplayCog(commands.GroupCog, group_name="replay", group_description="Repla
         create = partial(store.replays.create, guild_id=target.guild.id, channel_id=target.id,
                          revision_id=revision_id, first=first, last=thread.comments, pace=str(chosen_pace),
                          use_webhooks=settings.use_webhooks, started_by=interaction.user.id)
-        for attempt in range(2):
-            try:
-                replay = await create()
-                break
-            except ReplayConflict:
-                # The replay in the way may be ending: shown as finished a moment before it is saved so.
-                if attempt or not await self.bot.replayer.ended_meanwhile(target.id):
-                    raise UserError(f"{target.mention} already has a replay. Stop it with `/replay stop` first."
-                                    ) from None
+        try:
+            replay = await self.bot.replayer.create(target.id, create)
+        except ReplayConflict:
+            raise UserError(f"{target.mention} already has a replay. Stop it with `/replay stop` first.") from None
         self.bot.replayer.launch(replay)
         await interaction.response.send_message(
             f"Replaying **{title_in_text(thread.title)}** in {target.mention}: comments {first} to "

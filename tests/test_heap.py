@@ -1,4 +1,4 @@
-"""Memory that grows with traffic, not with what the bot keeps (bot/runtime/heap.py): many small socket reads over
+"""Memory that grows with traffic, not with what the bot keeps (bot/heap.py): many small socket reads over
 many connections, the way the bot reads Discord's answers, must not leave a growing heap of free holes.
 
 Each scenario runs in a fresh process (``python -m tests.test_heap``): the C allocator's state is per process, and
@@ -46,7 +46,7 @@ def test_many_small_reads_leave_no_growing_holes_in_the_heap():
 
 
 def test_a_threshold_the_operator_chose_is_left_alone():
-    from bot.runtime.heap import operator_chose_threshold
+    from bot.heap import operator_chose_threshold
 
     assert operator_chose_threshold({"MALLOC_MMAP_THRESHOLD_": "65536"})
     assert operator_chose_threshold({"GLIBC_TUNABLES": "glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=65536"})
@@ -60,7 +60,7 @@ class _MallInfo2(ctypes.Structure):
 
 
 async def _read_many(fixed: bool) -> dict[str, int]:
-    from bot.runtime.heap import keep_reads_off_the_heap
+    from bot.heap import keep_reads_off_the_heap
 
     applied = keep_reads_off_the_heap() if fixed else False
     libc = ctypes.CDLL(None)

@@ -214,7 +214,7 @@ async def test_work_on_the_connection_thread_is_inside_the_open_transaction(stor
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads a worker's environment from /proc")
 async def test_parse_workers_start_with_a_fixed_mmap_threshold_unless_the_environment_sets_one(monkeypatch):
-    """Workers start with glibc's mmap threshold fixed (bot.importer.WORKER_MALLOC), so the strings of a long file
+    """Workers start with glibc's mmap threshold fixed (bot.heap.threshold_environment), so the strings of a long file
     go back to the system when freed; a value the user already set is kept."""
 
     async def worker_setting() -> str | None:

@@ -29,6 +29,7 @@ from bot.runtime.clock import now_seconds
 from bot.runtime.controls import controls_view
 from bot.runtime.posting import NO_MENTIONS, ChannelGone, ChannelPoster, DiscordUnavailable, ReplayBlocked, Target
 from db.busy import cannot_save
+from db.replays import ReplayConflict
 from db.store import Store
 
 log = logging.getLogger("rethread.replay")
@@ -376,18 +377,21 @@ class Replayer:
         runner.task = asyncio.create_task(runner.run(), name=f"replay-{replay.id}")
         return runner
 
-    async def ended_meanwhile(self, channel_id: int, wait: float = END_SAVE_WAIT) -> bool:
-        """Whether the channel's replay, if it is ending, has its end saved within ``wait`` seconds. A replay is
-        shown as finished a moment before it is saved so (ReplayRunner._end): a start in that moment waits for
-        the save instead of being told the channel is busy with a replay members already see as over."""
-        runner = self.runners.get(channel_id)
-        if runner is None or not runner.ending:
-            return False
+    async def create(self, channel_id: int, create: Callable[[], Awaitable[Replay]]) -> Replay:
+        """``create()`` the channel's new replay; ReplayConflict while another is live there. A replay is shown as
+        finished a moment before it is saved so (ReplayRunner._end): a start in that moment waits (END_SAVE_WAIT
+        at most) for the save instead of meeting a replay members already see as over."""
         try:
-            await asyncio.wait_for(runner.end_saved.wait(), wait)
-        except TimeoutError:
-            return False
-        return True
+            return await create()
+        except ReplayConflict:
+            runner = self.runners.get(channel_id)
+            if runner is None or not runner.ending:
+                raise
+            try:
+                await asyncio.wait_for(runner.end_saved.wait(), END_SAVE_WAIT)
+            except TimeoutError:
+                raise ReplayConflict(channel_id) from None
+        return await create()
 
     def _interrupt(self, channel_id: int) -> bool:
         """Cancel the channel's runner if it is only waiting; True when no runner is left."""

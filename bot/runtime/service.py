@@ -14,8 +14,8 @@ import signal
 
 import discord
 
+from bot.heap import keep_reads_off_the_heap
 from bot.runtime.app import RethreadBot, bot_for
-from bot.runtime.heap import keep_reads_off_the_heap
 from bot.runtime.logs import setup_logging
 from bot.settings import Settings
 from db.store import Store
@@ -37,7 +37,7 @@ class IntentsNotEnabled(RuntimeError):
 async def serve(settings: Settings) -> None:
     """Run until stopped by a signal; returns after a clean (or bounded) shutdown."""
     setup_logging(settings)
-    keep_reads_off_the_heap()  # else the heap grows with every read from Discord: see bot/runtime/heap.py
+    keep_reads_off_the_heap()  # else the heap grows with every read from Discord: see bot/heap.py
     async with Store.opened(settings.db_path) as store:
         bot = bot_for(settings, store)  # sharded as SHARD_COUNT says
         stop = asyncio.Event()
